@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from omgeving.accounts.admin_site import is_platform_request
+from omgeving.tenancy.models import Organization
+
+from . import services
+from .models import Role, User
+
+PERSON_FIELDS = [
+    "username", "first_name", "last_name", "display_name", "email", "phone",
+    "date_of_birth", "bsn", "external_id", "is_active",
+]
+
+
+class UserAdminForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(
+        choices=Role.choices, widget=forms.CheckboxSelectMultiple,
+        help_text="Application is exclusive: an Application user holds no other role type "
+        "and is used for API access only.",
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(render_value=False), required=False, strip=False,
+        help_text="Leave empty to keep the current password. Changing it revokes the "
+        "user's tokens.",
+    )
+    password_confirm = forms.CharField(
+        widget=forms.PasswordInput(render_value=False), required=False, strip=False,
+        label="Password (again)",
+    )
+
+    organization_for_new = None  # set by UserAdmin.get_form for an organisation's admin
+
+    class Meta:
+        model = User
+        fields = ["organization", *PERSON_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["roles"] = self.instance.roles
+        if "organization" in self.fields:
+            self.fields["organization"].required = True
+
+    def clean(self):
+        data = super().clean()
+        try:
+            self._role_fields = services.role_fields(data.get("roles") or [])
+        except ValidationError as exc:
+            self.add_error("roles", exc)
+            return data
+        password = data.get("password")
+        if password != data.get("password_confirm"):
+            self.add_error("password_confirm", "The two passwords differ.")
+        elif password:
+            try:
+                validate_password(password, self.instance)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        elif not self.instance.pk and (
+            self._role_fields["is_application"] or self._role_fields["is_administrator"]
+        ):
+            self.add_error("password", "Application users and administrators need a password.")
+        candidate = self.instance
+        if self.organization_for_new is not None:
+            candidate.organization = self.organization_for_new
+        if data.get("username") and candidate.organization_id:
+            try:
+                services.check_unique(candidate)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    form = UserAdminForm
+    list_display = ["username", "display_name", "roles_display", "external_id", "is_active"]
+    list_filter = ["is_active", "is_application", "is_administrator", "authorisation"]
+    search_fields = ["username", "first_name", "last_name", "display_name", "email"]
+    readonly_fields = ["date_joined", "modified", "last_login"]
+
+    @admin.display(description="Role types")
+    def roles_display(self, obj):
+        return ", ".join(Role(r).label for r in obj.roles)
+
+    def get_queryset(self, request):
+        qs = User.objects.all_organizations() if is_platform_request(request) else (
+            User.objects.for_organization(request.organization)
+        )
+        return qs.select_related("organization")
+
+    def get_list_display(self, request):
+        if is_platform_request(request):
+            return ["username", "organization", "roles_display", "is_active"]
+        return self.list_display
+
+    def get_fieldsets(self, request, obj=None):
+        who = ["organization", "username"] if is_platform_request(request) else ["username"]
+        return [
+            (None, {"fields": [*who, "roles", "password", "password_confirm"]}),
+            ("Personal data", {"fields": [
+                "first_name", "last_name", "display_name", "email", "phone",
+                "date_of_birth", "bsn", "external_id"]}),
+            ("Status", {"fields": ["is_active", "date_joined", "modified", "last_login"]}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if not is_platform_request(request):
+            kwargs["fields"] = [*PERSON_FIELDS, "roles", "password", "password_confirm"]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.organization_for_new = getattr(request, "organization", None)
+        if is_platform_request(request) and "organization" in form.base_fields:
+            form.base_fields["organization"].queryset = Organization.objects.all()
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not is_platform_request(request):
+            obj.organization = request.organization
+        services.save_user(
+            obj, roles=form.cleaned_data["roles"], password=form.cleaned_data.get("password")
+        )
+
+    def delete_model(self, request, obj):
+        services.deactivate_user(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Users are deactivated, never deleted: their data and history are kept.
+        return False

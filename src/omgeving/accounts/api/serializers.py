@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from omgeving.api.serializers import StrictModelSerializer
+
+from .. import services
+from ..models import Role, User
+
+LIST_FIELDS = [
+    "id", "username", "first_name", "last_name", "display_name", "email", "roles",
+    "external_id", "is_active", "modified",
+]
+DETAIL_FIELDS = [*LIST_FIELDS, "phone", "date_of_birth", "bsn", "date_joined"]
+
+
+class UserListSerializer(serializers.ModelSerializer):
+    """Lists carry no BSN, birth date or phone number (data minimisation)."""
+
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices),
+                                  read_only=True)
+
+    class Meta:
+        model = User
+        fields = LIST_FIELDS
+        read_only_fields = fields
+
+
+class UserSerializer(StrictModelSerializer):
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False,
+        help_text="Role types. Through the API only care authorisations (one of CLIENT, "
+        "COUNSELOR, COUNSELOR_PLUS, GUARDIAN, EXTERNAL) can be given; Administrator and "
+        "Application users are managed in the admin.",
+    )
+    external_id = serializers.CharField(
+        max_length=100, allow_null=True, required=False,
+        help_text="The person's key in the organisation's own ECD/EPD; unique per organisation.",
+    )
+
+    class Meta:
+        model = User
+        fields = DETAIL_FIELDS
+        read_only_fields = ["id", "modified", "date_joined"]
+        extra_kwargs = {"username": {"validators": []}}  # uniqueness: the service, as 409
+
+    def validate_roles(self, roles):
+        services.role_fields(roles)  # combination rules → 400 with the rule's code
+        return roles
+
+    def create(self, validated_data):
+        return services.create_user(organization=self.context["organization"], **validated_data)
+
+    def update(self, instance, validated_data):
+        return services.update_user(instance, **validated_data)

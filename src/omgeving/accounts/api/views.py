@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status
+from rest_framework.response import Response
+
+from omgeving.api.viewsets import OrganizationViewSet
+
+from .. import services
+from ..models import User
+from .filters import UserFilterSet
+from .serializers import UserListSerializer, UserSerializer
+
+CONFLICT = {409: OpenApiResponse(description="conflict")}
+
+
+def _forbid(exc: services.NotAllowedError):
+    return exceptions.PermissionDenied(str(exc), code=exc.code)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List users", description=(
+        "Users of this organisation, 25 per page by default. Active users only unless "
+        "`is_active` says otherwise. Lists carry no BSN, phone or birth date.")),
+    retrieve=extend_schema(summary="Get one user"),
+    create=extend_schema(summary="Create a user", responses={201: UserSerializer, **CONFLICT},
+                         description="Creates a person with a care authorisation. The user has "
+                         "no password; Administrator and Application users are made in the admin "
+                         "(403 `role_not_assignable`)."),
+    update=extend_schema(summary="Replace a user", responses={200: UserSerializer, **CONFLICT}),
+    partial_update=extend_schema(summary="Change a user",
+                                 responses={200: UserSerializer, **CONFLICT}),
+    destroy=extend_schema(summary="Deactivate a user", description=(
+        "Deactivates the user: `is_active` becomes false, the account can no longer log in and "
+        "its tokens stop working. The person's data is kept. Repeating it changes nothing.")),
+)
+class UserViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                  mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin):
+    model = User
+    filterset_class = UserFilterSet
+
+    def get_base_queryset(self, queryset):
+        return queryset.order_by("id")
+
+    def get_serializer_class(self):
+        return UserListSerializer if self.action == "list" else UserSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "organization": self.organization}
+
+    def perform_create(self, serializer):
+        try:
+            services.check_roles_assignable_by_api(serializer.validated_data["roles"])
+        except services.NotAllowedError as exc:
+            raise _forbid(exc) from exc
+        serializer.save()
+
+    def perform_update(self, serializer):
+        try:
+            services.check_manageable_by_api(serializer.instance)
+            if "roles" in serializer.validated_data:
+                services.check_roles_assignable_by_api(serializer.validated_data["roles"])
+        except services.NotAllowedError as exc:
+            raise _forbid(exc) from exc
+        serializer.save()
+
+    def destroy(self, request, *args, **kwargs):
+        user = self.get_object()
+        try:
+            services.check_manageable_by_api(user)
+        except services.NotAllowedError as exc:
+            raise _forbid(exc) from exc
+        services.deactivate_user(user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

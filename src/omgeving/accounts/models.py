@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from omgeving.tenancy.models import Organization
+from omgeving.tenancy.querysets import TenantQuerySet
+
+from .validators import validate_bsn
+
+
+class Role(models.TextChoices):
+    """Role types. ADMINISTRATOR and APPLICATION are flags; the rest is the default
+    authorisation of a person in the care network (at most one)."""
+
+    ADMINISTRATOR = "ADMINISTRATOR", "Administrator"
+    APPLICATION = "APPLICATION", "Application"
+    CLIENT = "CLIENT", "Client"
+    COUNSELOR = "COUNSELOR", "Counselor"
+    COUNSELOR_PLUS = "COUNSELOR_PLUS", "Counselor+"
+    GUARDIAN = "GUARDIAN", "Guardian"
+    EXTERNAL = "EXTERNAL", "External"
+
+
+AUTHORISATIONS = (Role.CLIENT, Role.COUNSELOR, Role.COUNSELOR_PLUS, Role.GUARDIAN, Role.EXTERNAL)
+
+
+class Authorisation(models.TextChoices):
+    CLIENT = Role.CLIENT.value, Role.CLIENT.label
+    COUNSELOR = Role.COUNSELOR.value, Role.COUNSELOR.label
+    COUNSELOR_PLUS = Role.COUNSELOR_PLUS.value, Role.COUNSELOR_PLUS.label
+    GUARDIAN = Role.GUARDIAN.value, Role.GUARDIAN.label
+    EXTERNAL = Role.EXTERNAL.value, Role.EXTERNAL.label
+
+
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9.@+_-]{1,150}$",
+    "Use 1-150 letters, digits and . @ + - _ only.",
+    code="invalid_username",
+)
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ()-]{6,20}$", "Enter a phone number: digits, spaces, ( ) - and a leading +.",
+    code="invalid_phone",
+)
+
+
+class UserQuerySet(TenantQuerySet):
+    def with_role(self, role: str):
+        if role == Role.ADMINISTRATOR:
+            return self.filter(is_administrator=True)
+        if role == Role.APPLICATION:
+            return self.filter(is_application=True)
+        return self.filter(authorisation=role)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def create_superuser(self, username, email=None, password=None, **extra):
+        """Platform superuser (no organisation); used by `createsuperuser`."""
+        user = self.model(username=username, email=self.normalize_email(email or ""),
+                          is_superuser=True, organization=None, **extra)
+        user.set_password(password)
+        user.save()
+        return user
+
+
+class User(AbstractBaseUser):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
+        help_text="Empty only for platform superusers.",
+    )
+    username = models.CharField(max_length=150, validators=[username_validator])
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    display_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[phone_validator])
+    date_of_birth = models.DateField(null=True, blank=True)
+    bsn = models.CharField("BSN", max_length=9, blank=True, validators=[validate_bsn])
+    external_id = models.CharField(
+        max_length=100, null=True, blank=True,
+        help_text="The key of this person in the organisation's own ECD/EPD.",
+    )
+    is_active = models.BooleanField(default=True)
+    is_superuser = models.BooleanField(
+        default=False, help_text="Platform superuser: manages organisations. Has no organisation."
+    )
+    is_administrator = models.BooleanField(default=False)
+    is_application = models.BooleanField(default=False)
+    authorisation = models.CharField(
+        max_length=20, choices=Authorisation.choices, null=True, blank=True,
+        help_text="Default authorisation in the care network.",
+    )
+    token_version = models.PositiveIntegerField(
+        default=1, editable=False,
+        help_text="Bumped on password change or deactivation; older tokens stop working.",
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "username"], name="user_username_unique_per_org",
+                violation_error_code="username_taken",
+            ),
+            models.UniqueConstraint(
+                fields=["username"], condition=Q(organization__isnull=True),
+                name="user_platform_username_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "external_id"], condition=Q(external_id__isnull=False),
+                name="user_external_id_unique_per_org",
+                violation_error_code="external_id_taken",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_application=False)
+                | Q(is_administrator=False, authorisation__isnull=True, is_superuser=False),
+                name="user_application_role_exclusive",
+                violation_error_code="application_role_exclusive",
+            ),
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False) | Q(is_superuser=True),
+                name="user_without_org_is_superuser",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {
+            "password": instance.__dict__.get("password"),
+            "is_active": instance.__dict__.get("is_active"),
+        }
+        return instance
+
+    def save(self, *args, **kwargs):
+        # A password change or a deactivation revokes every token issued before it.
+        loaded = getattr(self, "_loaded", None)
+        if loaded is not None and (
+            (loaded["password"] is not None and loaded["password"] != self.password)
+            or (loaded["is_active"] and not self.is_active)
+        ):
+            self.token_version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "token_version"}
+        super().save(*args, **kwargs)
+        self._loaded = {"password": self.password, "is_active": self.is_active}
+
+    @property
+    def roles(self) -> list[str]:
+        roles = []
+        if self.is_administrator:
+            roles.append(Role.ADMINISTRATOR.value)
+        if self.is_application:
+            roles.append(Role.APPLICATION.value)
+        if self.authorisation:
+            roles.append(self.authorisation)
+        return roles
+
+    # The admin asks these; there are no per-model permission tables: an organisation's
+    # administrator manages their organisation, a platform superuser the platform.
+    @property
+    def is_staff(self) -> bool:
+        return self.is_active and (self.is_superuser or self.is_administrator)
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_staff
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return self.is_staff
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_staff
+
+    def get_full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.username
+
+    def get_short_name(self) -> str:
+        return self.display_name or self.first_name or self.username

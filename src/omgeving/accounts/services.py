@@ -1,0 +1,152 @@
+"""Rules about users and their role types. The admin, the API and the CLI all call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from omgeving.tenancy.models import Organization
+
+from .models import AUTHORISATIONS, Role, User
+
+
+class ConflictError(ValidationError):
+    """The request conflicts with existing data (a taken username or external_id)."""
+
+
+def role_fields(roles: Iterable[str]) -> dict:
+    """Turn a list of role types into the user's role fields, enforcing the rules:
+
+    - at least one role type;
+    - APPLICATION is exclusive: an Application user holds that role type only;
+    - at most one care authorisation (the default authorisation).
+    """
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in Role.values]
+    if unknown:
+        raise ValidationError(
+            f"Unknown role type(s): {', '.join(map(str, unknown))}. "
+            f"Choose from {', '.join(Role.values)}.",
+            code="invalid_role",
+        )
+    if not roles:
+        raise ValidationError("A user needs at least one role type.", code="role_required")
+    if Role.APPLICATION in roles and len(roles) > 1:
+        raise ValidationError(
+            "An Application user holds the role type Application only; it cannot be "
+            "combined with Administrator or a care authorisation.",
+            code="application_role_exclusive",
+        )
+    authorisations = [r for r in roles if r in AUTHORISATIONS]
+    if len(authorisations) > 1:
+        raise ValidationError(
+            "A user has one default authorisation; got " + ", ".join(authorisations) + ".",
+            code="one_authorisation",
+        )
+    return {
+        "is_administrator": Role.ADMINISTRATOR in roles,
+        "is_application": Role.APPLICATION in roles,
+        "authorisation": authorisations[0] if authorisations else None,
+    }
+
+
+def check_unique(user: User) -> None:
+    """Username, and external_id when set, are unique within the user's organisation."""
+    others = User.objects.for_organization(user.organization).exclude(pk=user.pk)
+    if others.filter(username=user.username).exists():
+        raise ConflictError(
+            {"username": ValidationError(
+                "A user with this username exists in this organisation.", code="username_taken")}
+        )
+    if user.external_id and others.filter(external_id=user.external_id).exists():
+        raise ConflictError(
+            {"external_id": ValidationError(
+                "A user with this external_id exists in this organisation.",
+                code="external_id_taken")}
+        )
+
+
+@transaction.atomic
+def save_user(
+    user: User, *, roles: Iterable[str] | None = None, password: str | None = None
+) -> User:
+    """Validate and save `user` (new or existing), applying `roles` and `password` if given."""
+    if roles is not None:
+        for name, value in role_fields(roles).items():
+            setattr(user, name, value)
+    elif user.pk is None:
+        raise ValidationError("A user needs at least one role type.", code="role_required")
+    if user.external_id == "":
+        user.external_id = None
+    if password:
+        validate_password(password, user)
+        user.set_password(password)  # on an existing user this revokes its tokens
+    elif user.pk is None:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    check_unique(user)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent writer took the username or external_id
+        raise ConflictError("The user conflicts with an existing user.", code="conflict") from exc
+    return user
+
+
+def create_user(
+    *, organization: Organization, username: str, roles: Iterable[str],
+    password: str | None = None, **fields,
+) -> User:
+    user = User(organization=organization, username=username, **fields)
+    return save_user(user, roles=roles, password=password)
+
+
+def update_user(user: User, *, roles: Iterable[str] | None = None, **fields) -> User:
+    for name, value in fields.items():
+        setattr(user, name, value)
+    return save_user(user, roles=roles)
+
+
+def set_password(user: User, password: str) -> User:
+    """Change the password; every token issued before stops working (token version)."""
+    return save_user(user, password=password)
+
+
+def deactivate_user(user: User) -> User:
+    """Deactivate: the person's data is kept, they can no longer log in, tokens stop."""
+    if user.is_active:
+        user.is_active = False
+        user.save()
+    return user
+
+
+# --- what an Application may do through the API ---------------------------------------------
+# Administrators and Application users are managed in the admin only: an application that could
+# create or change them could grant itself more access (OWASP API5).
+API_ASSIGNABLE_ROLES = frozenset(AUTHORISATIONS)
+
+
+class NotAllowedError(PermissionError):
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def check_roles_assignable_by_api(roles: Iterable[str]) -> None:
+    forbidden = sorted(set(roles) - API_ASSIGNABLE_ROLES)
+    if forbidden:
+        raise NotAllowedError(
+            f"The role type(s) {', '.join(forbidden)} can only be given in the admin.",
+            code="role_not_assignable",
+        )
+
+
+def check_manageable_by_api(user: User) -> None:
+    if user.is_administrator or user.is_application or user.is_superuser:
+        raise NotAllowedError(
+            "Administrators and Application users are managed in the admin only.",
+            code="user_not_manageable",
+        )

@@ -1,0 +1,150 @@
+"""RFC 9457 problem+json for every error the API gives.
+
+    {"type": "urn:omgeving:problem:<code>", "title": "<HTTP reason>", "status": <int>,
+     "detail": "<human text>", "code": "<machine code>",
+     "errors": [{"field": "<name or path>", "code": "<code>", "detail": "<text>"}]}
+
+`errors` is present for validation errors (400, 409). The top-level `code` is the code of the
+only error when there is one, else `invalid`.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from omgeving.accounts.services import ConflictError
+
+logger = logging.getLogger("omgeving.api")
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+WWW_AUTHENTICATE = 'JWT realm="api"'
+
+
+def problem(status_code: int, *, code: str, detail: str, title: str | None = None,
+            errors: list[dict] | None = None) -> dict:
+    body = {
+        "type": f"urn:omgeving:problem:{code}",
+        "title": title or HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(status_code: int, *, code: str, detail: str, title: str | None = None,
+                     errors: list[dict] | None = None) -> JsonResponse:
+    """A problem+json answer outside DRF (middleware, URL resolver, 500 handler)."""
+    body = problem(status_code, code=code, detail=detail, title=title, errors=errors)
+    response = JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    if status_code == 401:
+        response["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
+
+
+def _flatten(detail, path: str = "") -> list[dict]:
+    """DRF's nested error detail as a flat list of {field, code, detail}."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            field = "" if key == "non_field_errors" else str(key)
+            out += _flatten(value, f"{path}.{field}" if path and field else (path or field))
+        return out
+    if isinstance(detail, list):
+        out = []
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                out += _flatten(value, f"{path}.{index}" if path else str(index))
+            else:
+                out += _flatten(value, path)
+        return out
+    return [{"field": path or None, "code": getattr(detail, "code", "invalid"),
+             "detail": str(detail)}]
+
+
+def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        detail = {
+            field: [exceptions.ErrorDetail(m, code=e.code or "invalid")
+                    for e in errors for m in e.messages]
+            for field, errors in exc.error_dict.items()
+        }
+    else:
+        detail = [exceptions.ErrorDetail(m, code=e.code or "invalid")
+                  for e in exc.error_list for m in e.messages]
+    return exceptions.ValidationError(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ConflictError):
+        status_code = status.HTTP_409_CONFLICT
+        exc = _django_validation_to_drf(exc)
+    elif isinstance(exc, DjangoValidationError):
+        status_code = status.HTTP_400_BAD_REQUEST
+        exc = _django_validation_to_drf(exc)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+        status_code = 404
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+        status_code = 403
+    elif isinstance(exc, exceptions.APIException):
+        status_code = exc.status_code
+    else:
+        request = context.get("request")
+        logger.exception("Unhandled error on %s", getattr(request, "path", "?"))
+        set_rollback()
+        return Response(
+            problem(500, code="server_error",
+                    detail="An unexpected error occurred. It has been logged."),
+            status=500, content_type=PROBLEM_CONTENT_TYPE,
+        )
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        code = errors[0]["code"] if len(errors) == 1 else "invalid"
+        if status_code == 409 and code == "invalid":
+            code = "conflict"
+        detail = errors[0]["detail"] if len(errors) == 1 else "The request has invalid fields."
+        body = problem(status_code, code=code, detail=detail, errors=errors)
+    else:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        body = problem(status_code, code=code, detail=str(exc.detail))
+    if status_code == 401:
+        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    set_rollback()
+    return Response(body, status=status_code, headers=headers,
+                    content_type=PROBLEM_CONTENT_TYPE)
+
+
+def handler404(request, exception=None):
+    if request.path_info.startswith("/api/"):
+        return problem_response(404, code="not_found", detail="No resource at this address.")
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path_info.startswith("/api/"):
+        return problem_response(500, code="server_error",
+                                detail="An unexpected error occurred. It has been logged.")
+    from django.views.defaults import server_error
+
+    return server_error(request)

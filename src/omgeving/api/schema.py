@@ -1,0 +1,105 @@
+"""OpenAPI: the JWT security scheme and the problem+json answers of every operation."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri",
+                 "example": "urn:omgeving:problem:token_expired"},
+        "title": {"type": "string", "example": "Unauthorized"},
+        "status": {"type": "integer", "example": 401},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Machine-readable reason.",
+                 "example": "token_expired"},
+        "errors": {
+            "type": "array",
+            "description": "Field errors (400 and 409).",
+            "items": {
+                "type": "object",
+                "required": ["field", "code", "detail"],
+                "properties": {
+                    "field": {"type": "string", "nullable": True,
+                              "description": "Field name or dotted path; null for the whole "
+                              "request."},
+                    "code": {"type": "string"},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+DESCRIPTIONS = {
+    400: "Invalid request: a field error, a missing field, or an unknown or invalid query "
+    "parameter (`code`: `invalid`, `required`, `unknown_parameter`, `invalid_parameter`, "
+    "`invalid_credentials`, ...).",
+    401: "Not authenticated (`code`: `not_authenticated`, `token_invalid`, `token_expired`, "
+    "`token_wrong_organization`, `token_revoked`). Carries `WWW-Authenticate: JWT realm=\"api\"`.",
+    403: "Authenticated, but this action is not allowed (`code`: `permission_denied`, "
+    "`role_not_assignable`, ...).",
+    404: "No such object in this organisation, or no active organisation at this host "
+    "(`code`: `not_found`, `organization_not_found`).",
+    406: "The `Accept` header asks for a representation other than JSON (`code`: "
+    "`not_acceptable`).",
+    409: "Conflicts with existing data (`code`: `username_taken`, `external_id_taken`, "
+    "`conflict`).",
+    415: "The request body is not JSON, form or multipart data (`code`: "
+    "`unsupported_media_type`).",
+    500: "Unexpected server error (`code`: `server_error`); no internals are disclosed.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    pass
+
+
+class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "omgeving.tokens.authentication.JWTAuthentication"
+    name = "jwtAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "`JWT <token>` (the prefix `JWT`, a space, then the token from "
+                "`POST /api/token-auth/`). `Bearer <token>` is accepted too. Tokens live 300 "
+                "seconds and are valid only at the organisation that issued them."
+            ),
+        }
+
+
+def _problem(code: int) -> dict:
+    return {"description": DESCRIPTIONS[code],
+            "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
+
+
+def add_problem_responses(result, generator, request, public):
+    """Postprocessing hook: every operation lists every status code it can return."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            responses = operation.setdefault("responses", {})
+            codes = {404, 406, 500}
+            if any("jwtAuth" in requirement for requirement in operation.get("security", [])):
+                codes |= {401, 403}
+            if "requestBody" in operation:
+                codes |= {400, 415}
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                codes.add(400)
+            for code in sorted(codes):
+                responses.setdefault(str(code), _problem(code))
+            for code, response in responses.items():
+                # Codes a view declares itself (e.g. 409) get the shared problem description.
+                if int(code) in DESCRIPTIONS and not response.get("content"):
+                    responses[code] = _problem(int(code))
+    return result

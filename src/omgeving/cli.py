@@ -1,0 +1,154 @@
+"""`omgeving` — the command line.
+
+    omgeving org create SLUG --name NAME
+    omgeving org list
+    omgeving user create --org SLUG --username U --role ROLE [--role ROLE ...]
+        (password from $OMGEVING_PASSWORD, else an interactive prompt)
+    omgeving demo                 create (idempotently) the demo organisation and its users
+    omgeving serve [--bind ADDR]  serve with gunicorn (threaded workers, keep-alive)
+    omgeving <django command>     any Django management command, e.g. `omgeving migrate`
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omgeving.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _messages(exc) -> str:
+    return "; ".join(exc.messages) if hasattr(exc, "messages") else str(exc)
+
+
+def cmd_org(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    from omgeving.tenancy.models import Organization
+    from omgeving.tenancy.services import create_organization
+
+    if args.action == "create":
+        try:
+            org = create_organization(slug=args.slug, name=args.name or args.slug)
+        except ValidationError as exc:
+            return _fail(_messages(exc))
+        print(f"created organisation {org.slug} ({org.name}) at {org.host}")
+        return 0
+    for org in Organization.objects.order_by("slug"):
+        state = "active" if org.is_active else "inactive"
+        print(f"{org.slug}\t{org.name}\t{state}\t{org.host}")
+    return 0
+
+
+def _password() -> str:
+    password = os.environ.get("OMGEVING_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise SystemExit(_fail("set OMGEVING_PASSWORD or run interactively"))
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        raise SystemExit(_fail("the passwords differ"))
+    return first
+
+
+def cmd_user(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    from omgeving.accounts import services
+    from omgeving.tenancy.models import Organization
+
+    org = Organization.objects.filter(slug=args.org).first()
+    if org is None:
+        return _fail(f"no organisation '{args.org}'")
+    try:
+        services.role_fields(args.role)  # a wrong combination fails before the prompt
+        user = services.create_user(organization=org, username=args.username,
+                                    roles=args.role, password=_password())
+    except ValidationError as exc:
+        return _fail(_messages(exc))
+    print(f"created user {user.username} in {org.slug} with role type(s) {', '.join(user.roles)}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from omgeving.demo import ensure_demo
+
+    ensure_demo(out=sys.stdout)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn", "omgeving.wsgi:application",
+        "--bind", args.bind,
+        "--worker-class", "gthread",
+        "--workers", str(args.workers),
+        "--threads", str(args.threads),
+        "--keep-alive", "5",
+        "--access-logfile", "-",
+    ]
+    return run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="omgeving", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+
+    org = sub.add_parser("org", help="organisations")
+    org_sub = org.add_subparsers(dest="action", required=True)
+    create = org_sub.add_parser("create")
+    create.add_argument("slug")
+    create.add_argument("--name")
+    org_sub.add_parser("list")
+    org.set_defaults(func=cmd_org)
+
+    user = sub.add_parser("user", help="users")
+    user_sub = user.add_subparsers(dest="action", required=True)
+    ucreate = user_sub.add_parser("create")
+    ucreate.add_argument("--org", required=True)
+    ucreate.add_argument("--username", required=True)
+    ucreate.add_argument("--role", required=True, action="append",
+                         help="role type; repeat for more (APPLICATION stands alone)")
+    user.set_defaults(func=cmd_user)
+
+    sub.add_parser("demo", help="create the demo organisation").set_defaults(func=cmd_demo)
+    serve = sub.add_parser("serve", help="serve over HTTP with gunicorn")
+    serve.add_argument("--bind", default=os.environ.get("OMGEVING_BIND", "127.0.0.1:8000"))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("OMGEVING_WORKERS", 2)))
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("OMGEVING_THREADS", 8)))
+    serve.set_defaults(func=cmd_serve)
+
+    if argv and argv[0] not in {"org", "user", "demo", "serve", "-h", "--help"}:
+        _setup()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["omgeving", *argv])
+        return 0
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    if args.command != "serve":
+        _setup()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The demo organisation that `make run` sets up: idempotent, credentials kept under var/."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+
+from omgeving.accounts import services as accounts
+from omgeving.accounts.models import Role, User
+from omgeving.tenancy.models import Organization
+from omgeving.tenancy.services import create_organization
+
+DEMO_SLUG = "demo"
+USERS = {"admin": [Role.ADMINISTRATOR], "api": [Role.APPLICATION]}
+
+
+def _credentials() -> dict:
+    path = settings.VAR_DIR / "demo-credentials.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    creds = {name: secrets.token_urlsafe(15) for name in USERS}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(creds, fh)
+    return creds
+
+
+@transaction.atomic
+def ensure_demo(out) -> None:
+    org = Organization.objects.filter(slug=DEMO_SLUG).first() or create_organization(
+        slug=DEMO_SLUG, name="Demo Zorg"
+    )
+    creds = _credentials()
+    for username, roles in USERS.items():
+        user = User.objects.for_organization(org).filter(username=username).first()
+        if user is None:
+            accounts.create_user(organization=org, username=username, roles=roles,
+                                 password=creds[username], display_name=f"Demo {username}")
+        elif not user.check_password(creds[username]):
+            accounts.set_password(user, creds[username])
+
+    port = os.environ.get("OMGEVING_BIND", "127.0.0.1:8000").rsplit(":", 1)[-1]
+    base = f"http://{org.host}:{port}"
+    out.write(f"""
+Omgeving demo organisation '{org.slug}' at {base}/api/
+
+  administrator   {base}/admin/   username: admin   password: {creds['admin']}
+  application     username: api   password: {creds['api']}   (API access only)
+
+The seed's flow, to copy and paste:
+
+  TOKEN=$(curl -s -X POST {base}/api/token-auth/ \\
+      -H 'Content-Type: application/json' \\
+      -d '{{"username": "api", "password": "{creds['api']}"}}' \\
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  curl -s {base}/api/users/ -H "Authorization: JWT $TOKEN"
+  # five minutes later the same call answers 401 with "code": "token_expired"; refresh:
+  TOKEN=$(curl -s -X POST {base}/api/token-refresh/ \\
+      -H 'Content-Type: application/json' \\
+      -d '{{"username": "api", "password": "{creds['api']}"}}' \\
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  curl -s {base}/api/users/ -H "Authorization: JWT $TOKEN"
+
+API documentation: {base}/api/docs/
+""")

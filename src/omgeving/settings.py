@@ -1,0 +1,236 @@
+"""Omgeving settings: one module, every value from the environment with a safe default.
+
+Environment variables (all optional):
+
+OMGEVING_BASE_DOMAIN        base domain; organisations live at <slug>.<base domain>  (localhost)
+OMGEVING_VAR_DIR            where the embedded database and generated secret live     (./var)
+DATABASE_URL                database; default an SQLite file under OMGEVING_VAR_DIR
+OMGEVING_SECRET_KEY         signing secret; default generated once under OMGEVING_VAR_DIR
+OMGEVING_DEBUG              "1"/"true" turns Django debug on (never in production)
+OMGEVING_SECURE             "1" when served behind TLS: secure cookies, HSTS, HTTPS redirect
+OMGEVING_JWT_LIFETIME       token lifetime in seconds                                 (300)
+OMGEVING_JWT_LEEWAY         clock leeway in seconds, at most 30                       (10)
+OMGEVING_JWT_REFRESH_CAP    seconds after the password login beyond which a token
+                            can no longer be refreshed with a token                  (3600)
+OMGEVING_PAGE_SIZE_MAX      maximum page_size of list endpoints                       (100)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+VAR_DIR = Path(os.environ.get("OMGEVING_VAR_DIR", Path.cwd() / "var")).resolve()
+
+
+def _secret_key() -> str:
+    key = os.environ.get("OMGEVING_SECRET_KEY")
+    if key:
+        return key
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        # Written once with owner-only permissions; every process after reads the same key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("OMGEVING_DEBUG")
+BASE_DOMAIN = os.environ.get("OMGEVING_BASE_DOMAIN", "localhost").strip().lower()
+ALLOWED_HOSTS = [BASE_DOMAIN, "." + BASE_DOMAIN]
+
+INSTALLED_APPS = [
+    "omgeving.accounts.admin_apps.OmgevingAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "omgeving.tenancy",
+    "omgeving.accounts",
+    "omgeving.tokens",
+    "omgeving.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "omgeving.tenancy.middleware.OrganizationMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "omgeving.urls"
+WSGI_APPLICATION = "omgeving.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'omgeving.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside a writer; the pragmas are applied on every new connection.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+        }
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("OMGEVING_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["omgeving.accounts.backends.OrganizationBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Usernames are unique per organisation, not globally; our backend looks users up by
+# (organisation, username), which Django's check cannot see.
+SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- security -----------------------------------------------------------------------------
+SECURE = env_bool("OMGEVING_SECURE")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = SECURE
+SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- API ------------------------------------------------------------------------------------
+JWT_LIFETIME = env_int("OMGEVING_JWT_LIFETIME", 300)
+JWT_LEEWAY = min(env_int("OMGEVING_JWT_LEEWAY", 10), 30)
+JWT_REFRESH_CAP = env_int("OMGEVING_JWT_REFRESH_CAP", 3600)
+PAGE_SIZE_DEFAULT = 25
+PAGE_SIZE_MAX = env_int("OMGEVING_PAGE_SIZE_MAX", 100)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["omgeving.tokens.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["omgeving.api.permissions.IsApplication"],
+    "DEFAULT_RENDERER_CLASSES": ["omgeving.api.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "omgeving.api.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["omgeving.api.filters.StrictFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "omgeving.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "omgeving.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DATETIME_FORMAT": "iso-8601",
+    "NON_FIELD_ERRORS_KEY": "non_field_errors",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Omgeving API",
+    "DESCRIPTION": (
+        "An open implementation of the Jouw Omgeving platform API. Each organisation has its "
+        "own host, `https://[organization].<domain>/api/`. An Application user POSTs its "
+        "username and password to `/api/token-auth/` and receives a JSON Web Token that lives "
+        "5 minutes; every call carries `Authorization: JWT <token>`. Errors are RFC 9457 "
+        "problem+json documents."
+    ),
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "omgeving.api.schema.add_problem_responses",
+    ],
+    "SERVERS": [{"url": "https://{organization}.example.org", "variables": {
+        "organization": {"default": "demo", "description": "the organisation's subdomain"}}}],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("OMGEVING_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Every 4xx is a documented answer, not a server problem worth a warning line.
+        "django.request": {"level": "ERROR"},
+    },
+}

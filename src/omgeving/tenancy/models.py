@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+# A DNS label: 1-63 characters, lower-case letters, digits and hyphens, no hyphen at either end.
+DNS_LABEL = r"^(?!-)[a-z0-9-]{1,63}(?<!-)$"
+RESERVED_SLUGS = frozenset({"www", "api", "admin", "static", "mail", "platform"})
+
+slug_validator = RegexValidator(
+    DNS_LABEL,
+    "A slug is a DNS label: 1-63 lower-case letters, digits or hyphens, "
+    "not starting or ending with a hyphen.",
+    code="invalid_slug",
+)
+
+
+def validate_not_reserved(slug: str) -> None:
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(f"'{slug}' is reserved.", code="reserved_slug")
+
+
+class Organization(models.Model):
+    slug = models.CharField(max_length=63, unique=True, validators=[slug_validator, validate_not_reserved],
+                            help_text="The organisation's subdomain.")
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+    @property
+    def host(self) -> str:
+        """The organisation's host name, used as the issuer and audience of its tokens."""
+        return f"{self.slug}.{settings.BASE_DOMAIN}"
+
+
+class TenantModel(models.Model):
+    """Base for every model that belongs to one organisation."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,88 @@
+"""Querysets for tenant-owned models: they refuse to run unscoped inside a request."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from .context import in_request
+
+
+class UnscopedQueryError(RuntimeError):
+    """A tenant-owned model was queried inside a request without an organisation filter."""
+
+
+class TenantQuerySet(models.QuerySet):
+    """A queryset that knows whether it was restricted to one organisation.
+
+    Scoping happens through `for_organization(org)` or any filter on the `organization`
+    field (which is how Django's related managers and unique checks restrict). Platform
+    code that must see every organisation says so with `all_organizations()`.
+    """
+
+    _scoped = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._scoped = self._scoped
+        return clone
+
+    def _mark_scoped(self):
+        self._scoped = True
+        return self
+
+    def for_organization(self, organization):
+        if organization is None:
+            return self.filter(organization__isnull=True)
+        return self.filter(organization=organization)
+
+    def none(self):
+        return super().none()._mark_scoped()  # returns nothing, so nothing can leak
+
+    def all_organizations(self):
+        return self._clone()._mark_scoped()
+
+    def filter(self, *args, **kwargs):
+        clone = super().filter(*args, **kwargs)
+        if any(key == "organization" or key.startswith("organization_") for key in kwargs):
+            clone._mark_scoped()
+        return clone
+
+    def _check_scoped(self):
+        if in_request() and not self._scoped:
+            raise UnscopedQueryError(
+                f"{self.model.__name__} queried without an organisation inside a request"
+            )
+
+    # Every path that sends SQL passes one of these.
+    def _fetch_all(self):
+        if self._result_cache is None:
+            self._check_scoped()
+        super()._fetch_all()
+
+    def iterator(self, *args, **kwargs):
+        self._check_scoped()
+        return super().iterator(*args, **kwargs)
+
+    def count(self):
+        self._check_scoped()
+        return super().count()
+
+    def exists(self):
+        self._check_scoped()
+        return super().exists()
+
+    def aggregate(self, *args, **kwargs):
+        self._check_scoped()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs):
+        self._check_scoped()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._check_scoped()
+        return super().delete()
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    pass

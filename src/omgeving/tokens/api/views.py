@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import services
+from ..authentication import WWW_AUTHENTICATE, token_failure
+from .serializers import (
+    CredentialsSerializer,
+    RefreshSerializer,
+    TokenSerializer,
+    VerifiedSerializer,
+    VerifySerializer,
+)
+
+TOKEN_401 = OpenApiResponse(description="token problem")
+
+
+class TokenView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @property
+    def organization(self):
+        return self.request._request.organization
+
+    def get_authenticate_header(self, request):
+        return WWW_AUTHENTICATE  # token problems answer 401, not 403
+
+    def _login(self, username: str, password: str) -> Response:
+        try:
+            issued = services.obtain_token(self.organization, username, password)
+        except services.CredentialsError as exc:
+            raise exceptions.ValidationError(
+                {"non_field_errors": [exceptions.ErrorDetail(str(exc),
+                                                             code="invalid_credentials")]}
+            ) from exc
+        return Response(issued.as_response())
+
+
+class TokenObtainView(TokenView):
+    @extend_schema(
+        operation_id="token_auth", summary="Obtain a token", request=CredentialsSerializer,
+        responses={200: TokenSerializer},
+        description="Only an active Application user of this organisation gets a token. Any "
+        "other case answers 400 `invalid_credentials` with the same message.",
+    )
+    def post(self, request):
+        serializer = CredentialsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._login(**serializer.validated_data)
+
+
+class TokenRefreshView(TokenView):
+    @extend_schema(
+        operation_id="token_refresh", summary="Refresh a token", request=RefreshSerializer,
+        responses={200: TokenSerializer, 401: TOKEN_401},
+        description="Send the Application user's `username` and `password` (as the JO "
+        "documentation says), or a still-valid `token`. Refreshing with a token keeps the "
+        "original login time (`orig_iat`) and stops working `JWT_REFRESH_CAP` seconds "
+        "(default 3600) after it (401 `refresh_expired`): then log in with username and password.",
+    )
+    def post(self, request):
+        serializer = RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "token" not in data:
+            return self._login(data["username"], data["password"])
+        try:
+            issued = services.refresh_with_token(self.organization, data["token"])
+        except services.TokenError as exc:
+            raise token_failure(exc) from exc
+        return Response(issued.as_response())
+
+
+class TokenVerifyView(TokenView):
+    @extend_schema(
+        operation_id="token_verify", summary="Verify a token", request=VerifySerializer,
+        responses={200: VerifiedSerializer, 401: TOKEN_401},
+        description="200 with the token's claims when it would be accepted now, else 401 "
+        "whose `code` names the reason.",
+    )
+    def post(self, request):
+        serializer = VerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = serializer.validated_data["token"]
+        try:
+            _, claims = services.authenticate_token(token, self.organization)
+        except services.TokenError as exc:
+            raise token_failure(exc) from exc
+        return Response({"token": token, "claims": claims})

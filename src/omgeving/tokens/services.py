@@ -1,0 +1,150 @@
+"""JSON Web Tokens for Application users: issue, verify, refresh.
+
+- HS256 only; the key is derived per organisation from SECRET_KEY, and `iss`/`aud` are the
+  organisation's host, so a token of organisation A never works at organisation B.
+- `exp` = `iat` + JWT_LIFETIME (300 s); clock leeway JWT_LEEWAY (≤ 30 s).
+- `ver` must equal the user's token_version: a password change or a deactivation ends every
+  token issued before it.
+- `orig_iat` is the time of the password login; refreshing with a token cannot go beyond
+  `orig_iat` + JWT_REFRESH_CAP. Refreshing with username and password starts afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from django.conf import settings
+
+from omgeving.accounts.backends import authenticate_in_organization
+from omgeving.accounts.models import User
+from omgeving.tenancy.models import Organization
+
+ALGORITHM = "HS256"
+INVALID_CREDENTIALS = "Unable to log in with provided credentials."
+
+
+class TokenError(Exception):
+    """A token that cannot be accepted; `code` names the reason."""
+
+    messages = {
+        "token_invalid": "The token is malformed or its signature is invalid.",
+        "token_expired": "The token has expired; obtain or refresh a token.",
+        "token_wrong_organization": "The token was issued for another organisation.",
+        "token_revoked": "The token was revoked: the user was deactivated, changed "
+        "password or is no longer an Application user.",
+        "refresh_expired": "The token can no longer be refreshed with a token; "
+        "log in again with username and password.",
+    }
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(self.messages[code])
+
+
+class CredentialsError(Exception):
+    """Username/password not accepted. One message for every reason: no enumeration."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+
+    def as_response(self) -> dict:
+        return {"token": self.token, "token_type": "JWT", "expires_in": self.expires_in}
+
+
+def _key(organization: Organization) -> bytes:
+    message = f"omgeving.jwt|{organization.pk}|{organization.slug}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
+
+
+def issue_token(user: User, *, orig_iat: int | None = None) -> IssuedToken:
+    organization = user.organization
+    now = int(time.time())
+    lifetime = settings.JWT_LIFETIME
+    claims = {
+        "user_id": user.pk,
+        "username": user.username,
+        "org": organization.slug,
+        "iss": organization.host,
+        "aud": organization.host,
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": uuid.uuid4().hex,
+        "orig_iat": orig_iat if orig_iat is not None else now,
+        "ver": user.token_version,
+    }
+    return IssuedToken(jwt.encode(claims, _key(organization), algorithm=ALGORITHM), lifetime)
+
+
+def decode_token(token: str, organization: Organization) -> dict:
+    """The verified claims of `token` at `organization`, or TokenError. No database query."""
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise TokenError("token_invalid") from exc
+    if header.get("alg") != ALGORITHM:
+        raise TokenError("token_invalid")
+    if unverified.get("org") != organization.slug or unverified.get("aud") != organization.host:
+        raise TokenError("token_wrong_organization")
+    try:
+        claims = jwt.decode(
+            token, _key(organization), algorithms=[ALGORITHM],
+            audience=organization.host, issuer=organization.host, leeway=settings.JWT_LEEWAY,
+            options={"require": ["exp", "iat", "iss", "aud", "user_id", "ver", "orig_iat", "jti"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError("token_invalid") from exc
+    if not isinstance(claims["user_id"], int) or not isinstance(claims["ver"], int):
+        raise TokenError("token_invalid")
+    return claims
+
+
+def user_for_claims(claims: dict, organization: Organization) -> User:
+    """The Application user the claims speak for; one query. TokenError if revoked."""
+    user = (
+        User.objects.for_organization(organization)
+        .filter(pk=claims["user_id"])
+        .only("id", "username", "organization_id", "is_active", "is_application",
+              "token_version")
+        .first()
+    )
+    if (
+        user is None or not user.is_active or not user.is_application
+        or user.token_version != claims["ver"]
+    ):
+        raise TokenError("token_revoked")
+    user.organization = organization  # already loaded; saves a query
+    return user
+
+
+def authenticate_token(token: str, organization: Organization) -> tuple[User, dict]:
+    claims = decode_token(token, organization)
+    return user_for_claims(claims, organization), claims
+
+
+def obtain_token(organization: Organization, username: str, password: str) -> IssuedToken:
+    """A token for an active Application user of this organisation, else CredentialsError.
+
+    Unknown user, wrong password, inactive, not an Application user: the same error, and the
+    same work (a password hash is always verified)."""
+    user = authenticate_in_organization(organization, username, password)
+    if user is None or not user.is_active or not user.is_application:
+        raise CredentialsError(INVALID_CREDENTIALS)
+    return issue_token(user)
+
+
+def refresh_with_token(organization: Organization, token: str) -> IssuedToken:
+    user, claims = authenticate_token(token, organization)
+    if int(time.time()) > claims["orig_iat"] + settings.JWT_REFRESH_CAP:
+        raise TokenError("refresh_expired")
+    return issue_token(user, orig_iat=claims["orig_iat"])

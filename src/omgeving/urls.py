@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from omgeving.accounts.api.views import UserViewSet
+from omgeving.api.views import ApiRootView
+from omgeving.tokens.api.views import TokenObtainView, TokenRefreshView, TokenVerifyView
+
+
+
+def legacy(view, operation_id):
+    """The same view under the original library's path, marked deprecated in the schema."""
+    subclass = type(f"Legacy{view.__name__}", (view,), {})
+    return extend_schema_view(post=extend_schema(operation_id=operation_id, deprecated=True))(
+        subclass
+    ).as_view()
+
+
+router = SimpleRouter(use_regex_path=False)
+router.register("users", UserViewSet, basename="user")
+
+api_patterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
+    path("token-auth/", TokenObtainView.as_view(), name="token-auth"),
+    path("token-refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("token-verify/", TokenVerifyView.as_view(), name="token-verify"),
+    # The paths of the original djangorestframework-jwt set-up, kept for old integrations.
+    path("api-token-auth/", legacy(TokenObtainView, "legacy_token_auth"), name="legacy-token-auth"),
+    path("api-token-refresh/", legacy(TokenRefreshView, "legacy_token_refresh"), name="legacy-token-refresh"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "omgeving.api.errors.handler404"
+handler500 = "omgeving.api.errors.handler500"
