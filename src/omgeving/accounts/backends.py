@@ -30,7 +30,7 @@ def authenticate_in_organization(organization, username: str, password: str) -> 
         .filter(username=username)
         .first()
     )
-    if user is None:
+    if user is None or not user.has_usable_password():
         _dummy_check(password)
         return None
     if not user.check_password(password):

@@ -1,0 +1,43 @@
+# The two commands: `make run` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export OMGEVING_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install install-test lint schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,postgres]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/omgeving migrate --noinput -v0
+	$(BIN)/omgeving demo
+	$(BIN)/omgeving serve
+
+test: install-test
+	scripts/ensure-chromium
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check src tests bench
+
+schema: install
+	$(BIN)/omgeving spectacular --file docs/openapi.yaml --validate
+
+bench: install-test
+	$(BIN)/python bench/users_list.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from omgeving.tenancy.services import create_organization
+from omgeving.tokens.services import issue_token
+
+from .helpers import client_for, make_app
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # A fast hasher in tests; production uses Argon2 (settings.PASSWORD_HASHERS).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org_a(db):
+    return create_organization(slug="org-a", name="Organisation A")
+
+
+@pytest.fixture
+def org_b(db):
+    return create_organization(slug="org-b", name="Organisation B")
+
+
+@pytest.fixture
+def app_a(org_a):
+    return make_app(org_a)
+
+
+@pytest.fixture
+def app_b(org_b):
+    return make_app(org_b)
+
+
+@pytest.fixture
+def api_a(app_a, org_a):
+    """An API client at organisation A carrying a valid token of A's Application user."""
+    return client_for(org_a, issue_token(app_a).token)
+
+
+@pytest.fixture
+def anon_a(org_a):
+    return client_for(org_a)

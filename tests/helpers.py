@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from rest_framework.test import APIClient
+
+from omgeving.accounts import services as accounts
+from omgeving.accounts.models import Role
+
+APP_PASSWORD = "app-password-for-tests-1"
+ADMIN_PASSWORD = "admin-password-for-tests-1"
+
+
+def make_app(org, username="api"):
+    return accounts.create_user(organization=org, username=username,
+                                roles=[Role.APPLICATION], password=APP_PASSWORD)
+
+
+def host(org) -> str:
+    return f"{org.slug}.localhost"
+
+
+def client_for(org, token: str | None = None) -> APIClient:
+    client = APIClient(HTTP_HOST=host(org))
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"JWT {token}")
+    return client
+
+
+def make_person(org, username, role=Role.CLIENT, **fields):
+    return accounts.create_user(organization=org, username=username, roles=[role], **fields)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from omgeving.accounts.models import User
+from omgeving.tenancy.context import request_context
+from omgeving.tenancy.models import Organization
+from omgeving.tenancy.querysets import UnscopedQueryError
+from omgeving.tenancy.services import create_organization, organization_for_host
+
+from .helpers import client_for, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("slug", ["-a", "a-", "A_b", "a.b", "", "x" * 64, "www", "api"])
+def test_slug_must_be_a_free_dns_label(slug):
+    with pytest.raises(ValidationError):
+        create_organization(slug=slug, name="x")
+
+
+def test_slug_is_unique(org_a):
+    with pytest.raises(ValidationError) as exc:
+        create_organization(slug="org-a", name="again")
+    assert "slug" in exc.value.error_dict
+
+
+def test_host_resolution(org_a):
+    assert organization_for_host("org-a.localhost:8000", "localhost") == org_a
+    assert organization_for_host("ORG-A.localhost.", "localhost") == org_a
+    assert organization_for_host("localhost", "localhost") is None
+    assert organization_for_host("x.org-a.localhost", "localhost") is None
+    assert organization_for_host("org-a.example.org", "localhost") is None
+    org_a.is_active = False
+    org_a.save()
+    assert organization_for_host("org-a.localhost", "localhost") is None
+
+
+@pytest.mark.parametrize("host", ["nobody.localhost", "localhost"])
+def test_api_without_an_organisation_is_404(host, org_a):
+    response = client_for(org_a).get("/api/users/", HTTP_HOST=host)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "organization_not_found"
+
+
+def test_inactive_organisation_is_404(org_a):
+    Organization.objects.filter(pk=org_a.pk).update(is_active=False)
+    response = client_for(org_a).get("/api/")
+    assert response.status_code == 404
+
+
+def test_foreign_host_is_400_problem(org_a):
+    response = client_for(org_a).get("/api/", HTTP_HOST="evil.example.com")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_host"
+
+
+def test_unscoped_query_inside_a_request_raises(org_a):
+    make_person(org_a, "joost")
+    with request_context(org_a):
+        with pytest.raises(UnscopedQueryError):
+            list(User.objects.all())
+        with pytest.raises(UnscopedQueryError):
+            User.objects.count()
+        with pytest.raises(UnscopedQueryError):
+            User.objects.filter(username="joost").exists()
+        with pytest.raises(UnscopedQueryError):
+            User.objects.filter(username="joost").update(first_name="x")
+        assert [u.username for u in User.objects.for_organization(org_a)] == ["joost"]
+        assert User.objects.filter(organization=org_a).count() == 1
+        assert User.objects.none().count() == 0
+
+
+def test_unscoped_query_outside_a_request_runs(org_a):
+    make_person(org_a, "joost")
+    assert User.objects.count() == 1
+
+
+def test_scoping_separates_organisations(org_a, org_b):
+    make_person(org_a, "same")
+    make_person(org_b, "same")
+    with request_context(org_a):
+        users = list(User.objects.for_organization(org_a))
+    assert [u.organization_id for u in users] == [org_a.pk]
