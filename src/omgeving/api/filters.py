@@ -10,9 +10,12 @@ PAGINATION_PARAMS = frozenset({"page", "page_size"})
 
 
 class StrictFilterBackend(DjangoFilterBackend):
+    """Filters apply to lists only; a single object is found by its id whatever its state."""
+
     def filter_queryset(self, request, queryset, view):
-        allowed = set(PAGINATION_PARAMS)
-        filterset_class = self.get_filterset_class(view, queryset)
+        is_list = getattr(view, "action", None) == "list"
+        allowed = set(PAGINATION_PARAMS) if is_list else set()
+        filterset_class = self.get_filterset_class(view, queryset) if is_list else None
         if filterset_class is not None:
             allowed |= set(filterset_class.base_filters)
         unknown = sorted(set(request.query_params) - allowed)
@@ -22,7 +25,7 @@ class StrictFilterBackend(DjangoFilterBackend):
                     f"Unknown query parameter '{name}'. Allowed: {', '.join(sorted(allowed))}.",
                     code="unknown_parameter")] for name in unknown}
             )
-        return super().filter_queryset(request, queryset, view)
+        return super().filter_queryset(request, queryset, view) if is_list else queryset
 
 
 class ModifiedSinceFilterSet(django_filters.FilterSet):

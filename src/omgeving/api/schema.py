@@ -39,7 +39,7 @@ PROBLEM_SCHEMA = {
 
 DESCRIPTIONS = {
     400: "Invalid request: a field error, a missing field, or an unknown or invalid query "
-    "parameter (`code`: `invalid`, `required`, `unknown_parameter`, `invalid_parameter`, "
+    "parameter (resources accept no query parameters beyond those documented) (`code`: `invalid`, `required`, `unknown_parameter`, `invalid_parameter`, "
     "`invalid_credentials`, ...).",
     401: "Not authenticated (`code`: `not_authenticated`, `token_invalid`, `token_expired`, "
     "`token_wrong_organization`, `token_revoked`). Carries `WWW-Authenticate: JWT realm=\"api\"`.",
@@ -91,7 +91,7 @@ def add_problem_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             codes = {404, 406, 500}
             if any("jwtAuth" in requirement for requirement in operation.get("security", [])):
-                codes |= {401, 403}
+                codes |= {400, 401, 403}  # 400: every resource rejects unknown parameters
             if "requestBody" in operation:
                 codes |= {400, 415}
             if any(p.get("in") == "query" for p in operation.get("parameters", [])):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status
 from rest_framework.response import Response
 
@@ -21,7 +21,10 @@ def _forbid(exc: services.NotAllowedError):
 @extend_schema_view(
     list=extend_schema(summary="List users", description=(
         "Users of this organisation, 25 per page by default. Active users only unless "
-        "`is_active` says otherwise. Lists carry no BSN, phone or birth date.")),
+        "`is_active` says otherwise. Lists carry no BSN, phone or birth date."),
+        parameters=[OpenApiParameter(
+            "is_active", str, enum=["true", "false", "all"],
+            description="`true` (the default when absent), `false`, or `all`.")]),
     retrieve=extend_schema(summary="Get one user"),
     create=extend_schema(summary="Create a user", responses={201: UserSerializer, **CONFLICT},
                          description="Creates a person with a care authorisation. The user has "
