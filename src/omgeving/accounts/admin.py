@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
@@ -10,6 +11,9 @@ from omgeving.tenancy.models import Organization
 
 from . import services
 from .models import Role, User
+
+# Role types replace Django's groups and permissions; they are not managed here.
+admin.site.unregister(Group)
 
 PERSON_FIELDS = [
     "username", "first_name", "last_name", "display_name", "email", "phone",

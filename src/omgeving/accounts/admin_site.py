@@ -17,6 +17,7 @@ class OmgevingAdminSite(admin.AdminSite):
     site_header = "Omgeving — functional management"
     site_title = "Omgeving"
     index_title = "Manage"
+    site_url = None  # there is no public site beside the API
 
     def has_permission(self, request) -> bool:
         user = request.user

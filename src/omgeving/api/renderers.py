@@ -2,6 +2,5 @@ from rest_framework import renderers
 
 
 class JSONRenderer(renderers.JSONRenderer):
-    """JSON only: the API speaks JSON, errors as application/problem+json."""
-
-    charset = "utf-8"
+    """JSON only (UTF-8, no charset parameter: RFC 8259 defines none); errors are served as
+    application/problem+json by the exception handler."""
