@@ -9,7 +9,6 @@ from omgeving.api.views import ApiRootView
 from omgeving.tokens.api.views import TokenObtainView, TokenRefreshView, TokenVerifyView
 
 
-
 def legacy(view, operation_id):
     """The same view under the original library's path, marked deprecated in the schema."""
     subclass = type(f"Legacy{view.__name__}", (view,), {})
@@ -27,8 +26,10 @@ api_patterns = [
     path("token-refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("token-verify/", TokenVerifyView.as_view(), name="token-verify"),
     # The paths of the original djangorestframework-jwt set-up, kept for old integrations.
-    path("api-token-auth/", legacy(TokenObtainView, "legacy_token_auth"), name="legacy-token-auth"),
-    path("api-token-refresh/", legacy(TokenRefreshView, "legacy_token_refresh"), name="legacy-token-refresh"),
+    path("api-token-auth/", legacy(TokenObtainView, "legacy_token_auth"),
+         name="legacy-token-auth"),
+    path("api-token-refresh/", legacy(TokenRefreshView, "legacy_token_refresh"),
+         name="legacy-token-refresh"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *router.urls,

@@ -39,8 +39,9 @@ PROBLEM_SCHEMA = {
 
 DESCRIPTIONS = {
     400: "Invalid request: a field error, a missing field, or an unknown or invalid query "
-    "parameter (resources accept no query parameters beyond those documented) (`code`: `invalid`, `required`, `unknown_parameter`, `invalid_parameter`, "
-    "`invalid_credentials`, ...).",
+    "parameter; resources accept no query parameters beyond those documented (`code`: "
+    "`invalid`, `required`, `unknown_parameter`, `invalid_parameter`, `invalid_credentials`, "
+    "...).",
     401: "Not authenticated (`code`: `not_authenticated`, `token_invalid`, `token_expired`, "
     "`token_wrong_organization`, `token_revoked`). Carries `WWW-Authenticate: JWT realm=\"api\"`.",
     403: "Authenticated, but this action is not allowed (`code`: `permission_denied`, "
@@ -87,7 +88,7 @@ def add_problem_responses(result, generator, request, public):
     """Postprocessing hook: every operation lists every status code it can return."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for path_item in result.get("paths", {}).values():
-        for method, operation in path_item.items():
+        for operation in path_item.values():
             responses = operation.setdefault("responses", {})
             codes = {404, 406, 500}
             if any("jwtAuth" in requirement for requirement in operation.get("security", [])):

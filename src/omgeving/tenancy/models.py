@@ -23,8 +23,10 @@ def validate_not_reserved(slug: str) -> None:
 
 
 class Organization(models.Model):
-    slug = models.CharField(max_length=63, unique=True, validators=[slug_validator, validate_not_reserved],
-                            help_text="The organisation's subdomain.")
+    slug = models.CharField(
+        max_length=63, unique=True, validators=[slug_validator, validate_not_reserved],
+        help_text="The organisation's subdomain.",
+    )
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)

@@ -3,9 +3,10 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
+from django.db import migrations, models
+
 import omgeving.accounts.models
 import omgeving.accounts.validators
-from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
