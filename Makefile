@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export OMGEVING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-test lint schema bench clean
+.PHONY: run test test-sqlite test-postgres install install-test lint schema bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,19 @@ run: install
 	$(BIN)/omgeving demo
 	$(BIN)/omgeving serve
 
+# The whole suite twice: on SQLite (the embedded default), then on PostgreSQL (production).
 test: install-test
 	scripts/ensure-chromium
 	$(BIN)/pytest
+	scripts/with-postgres $(BIN)/pytest
+
+test-sqlite: install-test
+	scripts/ensure-chromium
+	$(BIN)/pytest
+
+test-postgres: install-test
+	scripts/ensure-chromium
+	scripts/with-postgres $(BIN)/pytest
 
 lint: install-test
 	$(BIN)/ruff check src tests bench

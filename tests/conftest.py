@@ -43,3 +43,9 @@ def api_a(app_a, org_a):
 @pytest.fixture
 def anon_a(org_a):
     return client_for(org_a)
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"

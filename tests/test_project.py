@@ -34,3 +34,14 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         env=env, capture_output=True, text=True, cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_runs_on_the_database_it_was_given():
+    import os
+
+    from django.db import connection
+
+    wanted = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") \
+        else "sqlite"
+    assert connection.vendor == wanted
