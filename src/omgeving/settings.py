@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "omgeving.tenancy",
     "omgeving.accounts",
     "omgeving.tokens",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -125,7 +127,10 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["omgeving.accounts.backends.OrganizationBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out usernames and addresses
+    "omgeving.accounts.backends.OrganizationBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -173,6 +178,18 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else Non
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- brute-force defence (django-axes; see omgeving/tokens/lockout.py) ---------------------
+TRUSTED_PROXIES = env_int("OMGEVING_TRUSTED_PROXIES", 0)
+AXES_FAILURE_LIMIT = env_int("OMGEVING_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = env_int("OMGEVING_LOCKOUT_COOLOFF", 900) / 3600  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "omgeving.tokens.lockout.qualified_username"
+AXES_CLIENT_IP_CALLABLE = "omgeving.tokens.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "omgeving.tokens.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
 
 # --- API ------------------------------------------------------------------------------------
 JWT_LIFETIME = env_int("OMGEVING_JWT_LIFETIME", 300)
@@ -234,5 +251,6 @@ LOGGING = {
     "loggers": {
         # Every 4xx is a documented answer, not a server problem worth a warning line.
         "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; not every bookkeeping step
     },
 }

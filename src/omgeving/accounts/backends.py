@@ -39,10 +39,14 @@ def authenticate_in_organization(organization, username: str, password: str) -> 
 
 
 class OrganizationBackend(BaseBackend):
-    """The admin's login: a user of the request's organisation, or on the bare base domain a
-    platform superuser."""
+    """Users of the request host's organisation (on the bare base domain: platform users).
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    `purpose="admin"` (the default, as Django's login forms call it) accepts active
+    administrators and platform superusers; `purpose="api"` accepts active Application users
+    only. Every refusal does the same work and looks the same to the caller; Django then sends
+    `user_login_failed`, which the brute-force defence (django-axes) counts."""
+
+    def authenticate(self, request, username=None, password=None, purpose="admin", **kwargs):
         if request is None or username is None or password is None:
             return None
         user = authenticate_in_organization(
@@ -50,7 +54,8 @@ class OrganizationBackend(BaseBackend):
         )
         if user is None or not user.is_active:
             return None
-        return user
+        allowed = user.is_application if purpose == "api" else user.is_staff
+        return user if allowed else None
 
     def get_user(self, user_id):
         return (

@@ -54,6 +54,8 @@ DESCRIPTIONS = {
     "`conflict`).",
     415: "The request body is not JSON, form or multipart data (`code`: "
     "`unsupported_media_type`).",
+    429: "Too many failed logins for this username or from this address (`code`: "
+    "`too_many_attempts`); the `Retry-After` header gives the seconds to wait.",
     500: "Unexpected server error (`code`: `server_error`); no internals are disclosed.",
 }
 

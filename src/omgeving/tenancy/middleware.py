@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 
-from omgeving.api.errors import problem_response
+from omgeving.api.problems import problem_response
 
 from .context import request_context
 from .services import organization_for_host

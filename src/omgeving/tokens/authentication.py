@@ -5,10 +5,11 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from omgeving.api.problems import WWW_AUTHENTICATE
+
 from .services import TokenError, authenticate_token
 
 PREFIXES = (b"jwt", b"bearer")
-WWW_AUTHENTICATE = 'JWT realm="api"'
 
 
 def token_failure(error: TokenError) -> exceptions.AuthenticationFailed:

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 import jwt
 from django.conf import settings
+from django.contrib.auth import authenticate
 
-from omgeving.accounts.backends import authenticate_in_organization
 from omgeving.accounts.models import User
 from omgeving.tenancy.models import Organization
+
+from . import lockout
 
 ALGORITHM = "HS256"
 INVALID_CREDENTIALS = "Unable to log in with provided credentials."
@@ -132,14 +134,18 @@ def authenticate_token(token: str, organization: Organization) -> tuple[User, di
     return user_for_claims(claims, organization), claims
 
 
-def obtain_token(organization: Organization, username: str, password: str) -> IssuedToken:
-    """A token for an active Application user of this organisation, else CredentialsError.
+def obtain_token(request, username: str, password: str) -> IssuedToken:
+    """A token for an active Application user of the request's organisation, else
+    CredentialsError.
 
     Unknown user, wrong password, inactive, not an Application user: the same error, and the
-    same work (a password hash is always verified)."""
-    user = authenticate_in_organization(organization, username, password)
-    if user is None or not user.is_active or not user.is_application:
+    same work (a password hash is always verified). Goes through Django's `authenticate`, so
+    the brute-force defence counts failures and refuses locked-out usernames and addresses
+    (the middleware then answers 429); a success clears the username's failures."""
+    user = authenticate(request, username=username, password=password, purpose="api")
+    if user is None:
         raise CredentialsError(INVALID_CREDENTIALS)
+    lockout.clear_failures(request, username)
     return issue_token(user)
 
 

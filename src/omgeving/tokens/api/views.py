@@ -17,6 +17,7 @@ from .serializers import (
 )
 
 TOKEN_401 = OpenApiResponse(description="token problem")
+LOCKED_429 = OpenApiResponse(description="locked out")
 
 
 class TokenView(APIView):
@@ -32,7 +33,7 @@ class TokenView(APIView):
 
     def _login(self, username: str, password: str) -> Response:
         try:
-            issued = services.obtain_token(self.organization, username, password)
+            issued = services.obtain_token(self.request._request, username, password)
         except services.CredentialsError as exc:
             raise exceptions.ValidationError(
                 {"non_field_errors": [exceptions.ErrorDetail(str(exc),
@@ -44,7 +45,7 @@ class TokenView(APIView):
 class TokenObtainView(TokenView):
     @extend_schema(
         operation_id="token_auth", summary="Obtain a token", request=CredentialsSerializer,
-        responses={200: TokenSerializer},
+        responses={200: TokenSerializer, 429: LOCKED_429},
         description="Only an active Application user of this organisation gets a token. Any "
         "other case answers 400 `invalid_credentials` with the same message.",
     )
@@ -57,7 +58,7 @@ class TokenObtainView(TokenView):
 class TokenRefreshView(TokenView):
     @extend_schema(
         operation_id="token_refresh", summary="Refresh a token", request=RefreshSerializer,
-        responses={200: TokenSerializer, 401: TOKEN_401},
+        responses={200: TokenSerializer, 401: TOKEN_401, 429: LOCKED_429},
         description="Send the Application user's `username` and `password` (as the JO "
         "documentation says), or a still-valid `token`. Refreshing with a token keeps the "
         "original login time (`orig_iat`) and stops working `JWT_REFRESH_CAP` seconds "

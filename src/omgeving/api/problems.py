@@ -1,0 +1,42 @@
+"""RFC 9457 problem+json for every error the API gives.
+
+    {"type": "urn:omgeving:problem:<code>", "title": "<HTTP reason>", "status": <int>,
+     "detail": "<human text>", "code": "<machine code>",
+     "errors": [{"field": "<name or path>", "code": "<code>", "detail": "<text>"}]}
+
+`errors` is present for validation errors (400, 409). The top-level `code` is the code of the
+only error when there is one, else `invalid`.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.http import JsonResponse
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+WWW_AUTHENTICATE = 'JWT realm="api"'
+
+
+def problem(status_code: int, *, code: str, detail: str, title: str | None = None,
+            errors: list[dict] | None = None) -> dict:
+    body = {
+        "type": f"urn:omgeving:problem:{code}",
+        "title": title or HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(status_code: int, *, code: str, detail: str, title: str | None = None,
+                     errors: list[dict] | None = None) -> JsonResponse:
+    """A problem+json answer outside DRF (middleware, URL resolver, 500 handler)."""
+    body = problem(status_code, code=code, detail=detail, title=title, errors=errors)
+    response = JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    if status_code == 401:
+        response["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
