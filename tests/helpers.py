@@ -27,3 +27,11 @@ def client_for(org, token: str | None = None) -> APIClient:
 
 def make_person(org, username, role=Role.CLIENT, **fields):
     return accounts.create_user(organization=org, username=username, roles=[role], **fields)
+
+
+def totp_code(device) -> str:
+    """The current code of a TOTP device, as an authenticator app would show it."""
+    from django_otp.oath import totp
+
+    return str(totp(device.bin_key, step=device.step, t0=device.t0,
+                    digits=device.digits)).zfill(device.digits)

@@ -4,6 +4,9 @@
     omgeving org list
     omgeving user create --org SLUG --username U --role ROLE [--role ROLE ...]
         (password from $OMGEVING_PASSWORD, else an interactive prompt)
+    omgeving otp add [--org SLUG] --username U
+                                  give an administrator (or, without --org, a platform
+                                  superuser) a TOTP device; prints its QR code and URI
     omgeving demo                 create (idempotently) the demo organisation and its users
     omgeving serve [--bind ADDR]  serve with gunicorn (threaded workers, keep-alive)
     omgeving <django command>     any Django management command, e.g. `omgeving migrate`
@@ -83,6 +86,37 @@ def cmd_user(args) -> int:
     return 0
 
 
+def cmd_otp(args) -> int:
+    import io
+
+    import qrcode
+    from django.core.exceptions import ValidationError
+
+    from omgeving.accounts.models import User
+    from omgeving.accounts.otp import add_totp_device
+    from omgeving.tenancy.models import Organization
+
+    org = None
+    if args.org:
+        org = Organization.objects.filter(slug=args.org).first()
+        if org is None:
+            return _fail(f"no organisation '{args.org}'")
+    user = User.objects.for_organization(org).filter(username=args.username).first()
+    if user is None:
+        return _fail(f"no user '{args.username}' in {args.org or 'the platform'}")
+    try:
+        device = add_totp_device(user, name=args.name)
+    except ValidationError as exc:
+        return _fail(_messages(exc))
+    qr = qrcode.QRCode(border=1)
+    qr.add_data(device.config_url)
+    buffer = io.StringIO()
+    qr.print_ascii(out=buffer, invert=True)
+    print(buffer.getvalue())
+    print(f"Scan the code with an authenticator app, or enter this URI:\n{device.config_url}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from omgeving.demo import ensure_demo
 
@@ -128,6 +162,14 @@ def main(argv: list[str] | None = None) -> int:
                          help="role type; repeat for more (APPLICATION stands alone)")
     user.set_defaults(func=cmd_user)
 
+    otp = sub.add_parser("otp", help="second factor for administrators")
+    otp_sub = otp.add_subparsers(dest="action", required=True)
+    otp_add = otp_sub.add_parser("add")
+    otp_add.add_argument("--org", help="organisation slug; omit for a platform superuser")
+    otp_add.add_argument("--username", required=True)
+    otp_add.add_argument("--name", default="authenticator")
+    otp.set_defaults(func=cmd_otp)
+
     sub.add_parser("demo", help="create the demo organisation").set_defaults(func=cmd_demo)
     serve = sub.add_parser("serve", help="serve over HTTP with gunicorn")
     serve.add_argument("--bind", default=os.environ.get("OMGEVING_BIND", "127.0.0.1:8000"))
@@ -135,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--threads", type=int, default=int(os.environ.get("OMGEVING_THREADS", 8)))
     serve.set_defaults(func=cmd_serve)
 
-    if argv and argv[0] not in {"org", "user", "demo", "serve", "-h", "--help"}:
+    if argv and argv[0] not in {"org", "user", "otp", "demo", "serve", "-h", "--help"}:
         _setup()
         from django.core.management import execute_from_command_line
 

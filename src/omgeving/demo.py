@@ -8,9 +8,11 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from omgeving.accounts import services as accounts
 from omgeving.accounts.models import Role, User
+from omgeving.accounts.otp import add_totp_device
 from omgeving.tenancy.models import Organization
 from omgeving.tenancy.services import create_organization
 
@@ -38,10 +40,12 @@ def ensure_demo(out) -> None:
     for username, roles in USERS.items():
         user = User.objects.for_organization(org).filter(username=username).first()
         if user is None:
-            accounts.create_user(organization=org, username=username, roles=roles,
-                                 password=creds[username], display_name=f"Demo {username}")
+            user = accounts.create_user(organization=org, username=username, roles=roles,
+                                        password=creds[username], display_name=f"Demo {username}")
         elif not user.check_password(creds[username]):
             accounts.set_password(user, creds[username])
+    admin = User.objects.for_organization(org).get(username="admin")
+    device = TOTPDevice.objects.filter(user=admin).first() or add_totp_device(admin)
 
     port = os.environ.get("OMGEVING_BIND", "127.0.0.1:8000").rsplit(":", 1)[-1]
     base = f"http://{org.host}:{port}"
@@ -49,6 +53,8 @@ def ensure_demo(out) -> None:
 Omgeving demo organisation '{org.slug}' at {base}/api/
 
   administrator   {base}/admin/   username: admin   password: {creds['admin']}
+                  second factor: add this to an authenticator app (TOTP)
+                  {device.config_url}
   application     username: api   password: {creds['api']}   (API access only)
 
 The seed's flow, to copy and paste:

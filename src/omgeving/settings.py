@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "omgeving.tenancy",
     "omgeving.accounts",
     "omgeving.tokens",
@@ -84,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -178,6 +181,18 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else Non
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- two-factor authentication for the admin (django-otp, TOTP) -----------------------------
+OTP_TOTP_ISSUER = os.environ.get("OMGEVING_OTP_ISSUER", "Omgeving")
+
+
+def OTP_TOTP_ISSUER(device, _name=OTP_TOTP_ISSUER):  # noqa: N802  (a setting that is callable)
+    """The authenticator app shows which organisation a code is for."""
+    organization = device.user.organization
+    return f"{_name} {organization.slug}" if organization else f"{_name} platform"
+
+
+OTP_ADMIN_HIDE_SENSITIVE_DATA = False  # the admin shows a new device's QR code once set up
 
 # --- brute-force defence (django-axes; see omgeving/tokens/lockout.py) ---------------------
 TRUSTED_PROXIES = env_int("OMGEVING_TRUSTED_PROXIES", 0)

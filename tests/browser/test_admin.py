@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from omgeving.accounts import services
 from omgeving.accounts.models import Role, User
+from omgeving.accounts.otp import add_totp_device
 
-from ..helpers import ADMIN_PASSWORD
+from ..helpers import ADMIN_PASSWORD, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_APP_PASSWORD = "a-browser-made-password-7"
@@ -24,14 +27,23 @@ def org_url(live_server, org, path):
 
 
 def make_admin(org):
-    return services.create_user(organization=org, username=f"beheer-{org.slug}",
+    user = services.create_user(organization=org, username=f"beheer-{org.slug}",
                                 roles=[Role.ADMINISTRATOR], password=ADMIN_PASSWORD)
+    add_totp_device(user)
+    return user
+
+
+def code_for(org, username):
+    device = TOTPDevice.objects.filter(user__organization=org, user__username=username).first()
+    return totp_code(device) if device else "000000"
 
 
 def log_in(page, live_server, org, username=None):
+    username = username or f"beheer-{org.slug}"
     page.goto(org_url(live_server, org, "/admin/"))
-    page.fill("#id_username", username or f"beheer-{org.slug}")
+    page.fill("#id_username", username)
     page.fill("#id_password", ADMIN_PASSWORD)
+    page.fill("#id_otp_token", code_for(org, username))
     page.click("input[type=submit]")
     page.wait_for_selector("#site-name")
     assert org.name in page.inner_text("#site-name")
@@ -91,6 +103,7 @@ def test_administrator_creates_an_application_user(page, live_server, org_a, org
     page.goto(org_url(live_server, org_a, "/admin/"))
     page.fill("#id_username", "beheer-org-b")
     page.fill("#id_password", ADMIN_PASSWORD)
+    page.fill("#id_otp_token", code_for(org_b, "beheer-org-b"))
     page.click("input[type=submit]")
     assert page.locator(".errornote").count() == 1
     assert "/login/" in page.url
@@ -102,6 +115,7 @@ def test_application_user_cannot_enter_the_admin(page, live_server, org_a):
     page.goto(org_url(live_server, org_a, "/admin/"))
     page.fill("#id_username", "beheer")
     page.fill("#id_password", ADMIN_PASSWORD)
+    page.fill("#id_otp_token", "123456")
     page.click("input[type=submit]")
     assert page.locator(".errornote").count() == 1
     assert page.locator("#site-name").count() == 1 and "/login/" in page.url

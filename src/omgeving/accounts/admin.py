@@ -135,3 +135,4 @@ class UserAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Users are deactivated, never deleted: their data and history are kept.
         return False
+from . import otp_admin  # noqa: E402,F401  (scoped TOTP device admin)

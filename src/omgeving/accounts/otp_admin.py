@@ -1,0 +1,47 @@
+"""TOTP devices in the admin, scoped like everything else: an organisation's administrators
+see and manage the devices of their own organisation's administrators only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .admin_site import is_platform_request
+from .models import User
+
+
+class ScopedTOTPDeviceAdmin(TOTPDeviceAdmin):
+    raw_id_fields: list = []
+
+    def _owners(self, request):
+        if is_platform_request(request):
+            return User.objects.for_organization(None).filter(is_superuser=True)
+        return User.objects.for_organization(request.organization).filter(
+            is_administrator=True)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user__in=self._owners(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = self._owners(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _owns(self, request, obj) -> bool:
+        return obj is None or self._owners(request).filter(pk=obj.user_id).exists()
+
+    # The device's own views (config, QR code) ask these with the object: check ownership.
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._owns(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._owns(request, obj)
+
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, ScopedTOTPDeviceAdmin)

@@ -1,0 +1,122 @@
+"""The admin: host-scoped, two factors for everyone, brute-force defence on the login."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from omgeving.accounts import services
+from omgeving.accounts.models import Role, User
+from omgeving.accounts.otp import add_totp_device
+from omgeving.cli import main as cli
+
+from .helpers import ADMIN_PASSWORD, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_of(org, username="beheer", device=True):
+    user = services.create_user(organization=org, username=username,
+                                roles=[Role.ADMINISTRATOR], password=ADMIN_PASSWORD)
+    return user, (add_totp_device(user) if device else None)
+
+
+def log_in(org, username, password=ADMIN_PASSWORD, token="", ip="192.0.2.1"):
+    client = Client(HTTP_HOST=f"{org.slug}.localhost" if org else "localhost",
+                    REMOTE_ADDR=ip)
+    response = client.post("/admin/login/?next=/admin/", {
+        "username": username, "password": password, "otp_token": token})
+    return client, response
+
+
+def in_admin(client) -> bool:
+    return client.get("/admin/").status_code == 200
+
+
+def test_administrator_with_totp_enters(org_a):
+    _, device = admin_of(org_a)
+    client, response = log_in(org_a, "beheer", token=totp_code(device))
+    assert response.status_code == 302 and in_admin(client)
+
+
+def test_administrator_without_a_device_cannot_enter(org_a):
+    admin_of(org_a, device=False)
+    client, response = log_in(org_a, "beheer", token="123456")
+    assert response.status_code == 200  # the form again, with an error
+    assert not in_admin(client)
+
+
+def test_wrong_or_missing_code_is_refused(org_a):
+    _, device = admin_of(org_a)
+    wrong = str((int(totp_code(device)) + 1) % 1_000_000).zfill(6)
+    for token in ("", wrong):
+        client, response = log_in(org_a, "beheer", token=token)
+        assert response.status_code == 200 and not in_admin(client)
+
+
+def test_administrator_of_another_organisation_cannot_enter(org_a, org_b):
+    _, device = admin_of(org_b, username="beheer-b")
+    client, response = log_in(org_a, "beheer-b", token=totp_code(device))
+    assert not in_admin(client)
+
+
+def test_application_and_care_users_cannot_enter(org_a):
+    for username, role in (("api", Role.APPLICATION), ("zorg", Role.COUNSELOR)):
+        services.create_user(organization=org_a, username=username, roles=[role],
+                             password=ADMIN_PASSWORD)
+        client, _ = log_in(org_a, username, token="000000")
+        assert not in_admin(client)
+
+
+def test_platform_superuser_enters_on_the_bare_domain_only(org_a):
+    superuser = User.objects.create_superuser("root", password=ADMIN_PASSWORD)
+    device = add_totp_device(superuser)
+    client, _ = log_in(None, "root", token=totp_code(device))
+    assert in_admin(client)
+    assert client.get("/admin/tenancy/organization/").status_code == 200
+    other, _ = log_in(org_a, "root", token=totp_code(device))
+    assert not in_admin(other)
+
+
+def test_organisation_admin_cannot_manage_organisations(org_a):
+    _, device = admin_of(org_a)
+    client, _ = log_in(org_a, "beheer", token=totp_code(device))
+    assert client.get("/admin/tenancy/organization/").status_code == 403
+
+
+def test_totp_devices_are_scoped_to_the_organisation(org_a, org_b):
+    _, device_a = admin_of(org_a)
+    _, device_b = admin_of(org_b, username="beheer-b")
+    client, _ = log_in(org_a, "beheer", token=totp_code(device_a))
+    listing = client.get("/admin/otp_totp/totpdevice/").content.decode()
+    assert "beheer" in listing and "beheer-b" not in listing
+    for view in ("change", "config", "qrcode"):
+        url = f"/admin/otp_totp/totpdevice/{device_b.pk}/{view}/"
+        assert client.get(url).status_code in (302, 403, 404), view
+    assert client.post(f"/admin/otp_totp/totpdevice/{device_b.pk}/delete/",
+                       {"post": "yes"}).status_code in (302, 403, 404)
+    assert TOTPDevice.objects.filter(pk=device_b.pk).exists()
+
+
+def test_admin_login_locks_out_after_five_failures(org_a):
+    _, device = admin_of(org_a)
+    for i in range(4):
+        _, response = log_in(org_a, "beheer", password="wrong", ip=f"198.51.100.{i}")
+        assert response.status_code == 200
+    _, response = log_in(org_a, "beheer", password="wrong", ip="198.51.100.9")
+    assert response.status_code == 429 and response["Retry-After"] == "900"
+    client, response = log_in(org_a, "beheer", token=totp_code(device), ip="203.0.113.5")
+    assert response.status_code == 429 and not in_admin(client)
+
+
+def test_cli_bootstrap_prints_a_provisioning_uri(org_a, capsys):
+    admin_of(org_a, device=False)
+    assert cli(["otp", "add", "--org", "org-a", "--username", "beheer"]) == 0
+    out = capsys.readouterr().out
+    device = TOTPDevice.objects.get(user__username="beheer")
+    assert device.confirmed and device.config_url in out
+    assert "otpauth://totp/Omgeving%20org-a%3Abeheer?secret=" in out
+    services.create_user(organization=org_a, username="api", roles=[Role.APPLICATION],
+                         password=ADMIN_PASSWORD)
+    assert cli(["otp", "add", "--org", "org-a", "--username", "api"]) == 2
