@@ -28,6 +28,7 @@ run: install
 
 # The whole suite twice: on SQLite (the embedded default), then on PostgreSQL (production).
 test: install-test
+	$(BIN)/ruff check src tests bench
 	scripts/ensure-chromium
 	$(BIN)/pytest
 	scripts/with-postgres $(BIN)/pytest

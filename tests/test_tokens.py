@@ -5,8 +5,8 @@ from unittest import mock
 
 import jwt
 import pytest
-from axes.utils import reset as reset_lockouts
 import time_machine
+from axes.utils import reset as reset_lockouts
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from omgeving.accounts import services
