@@ -3,15 +3,17 @@ from __future__ import annotations
 from rest_framework.test import APIClient
 
 from omgeving.accounts import services as accounts
+from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role
 
 APP_PASSWORD = "app-password-for-tests-1"
 ADMIN_PASSWORD = "admin-password-for-tests-1"
 
 
-def make_app(org, username="api"):
-    return accounts.create_user(organization=org, username=username,
-                                roles=[Role.APPLICATION], password=APP_PASSWORD)
+def make_app(org, username="api", grants=tuple(Grant.values)):
+    """An Application user; by default with every grant."""
+    return accounts.create_user(organization=org, username=username, roles=[Role.APPLICATION],
+                                password=APP_PASSWORD, grants=list(grants))
 
 
 def host(org) -> str:

@@ -6,8 +6,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from omgeving.accounts.api.views import UserViewSet
+from omgeving.tokens.services import issue_token
 
-from .helpers import make_person
+from .helpers import client_for, make_app, make_person
 
 pytestmark = pytest.mark.django_db
 KEYS = {"type", "title", "status", "detail", "code"}
@@ -44,6 +45,9 @@ def test_401(anon_a):
 def test_403(api_a, org_a):
     admin = make_person(org_a, "boss", "ADMINISTRATOR")
     assert_problem(api_a.delete(f"/api/users/{admin.pk}/"), 403, "user_not_manageable")
+    reader = make_app(org_a, username="reader", grants=["users:read"])
+    client = client_for(org_a, issue_token(reader).token)
+    assert_problem(client.post("/api/users/", {}, format="json"), 403, "missing_grant")
 
 
 def test_404(api_a):

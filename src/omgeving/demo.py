@@ -11,6 +11,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from omgeving.accounts import services as accounts
+from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role, User
 from omgeving.accounts.otp import add_totp_device
 from omgeving.tenancy.models import Organization
@@ -40,8 +41,11 @@ def ensure_demo(out) -> None:
     for username, roles in USERS.items():
         user = User.objects.for_organization(org).filter(username=username).first()
         if user is None:
-            user = accounts.create_user(organization=org, username=username, roles=roles,
-                                        password=creds[username], display_name=f"Demo {username}")
+            user = accounts.create_user(
+                organization=org, username=username, roles=roles, password=creds[username],
+                display_name=f"Demo {username}",
+                grants=Grant.values if Role.APPLICATION in roles else [],
+            )
         elif not user.check_password(creds[username]):
             accounts.set_password(user, creds[username])
     admin = User.objects.for_organization(org).get(username="admin")
@@ -55,7 +59,7 @@ Omgeving demo organisation '{org.slug}' at {base}/api/
   administrator   {base}/admin/   username: admin   password: {creds['admin']}
                   second factor: add this to an authenticator app (TOTP)
                   {device.config_url}
-  application     username: api   password: {creds['api']}   (API access only)
+  application     username: api   password: {creds['api']}   (API access only, every grant)
 
 The seed's flow, to copy and paste:
 

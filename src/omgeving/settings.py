@@ -215,7 +215,7 @@ PAGE_SIZE_MAX = env_int("OMGEVING_PAGE_SIZE_MAX", 100)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["omgeving.tokens.authentication.JWTAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["omgeving.api.permissions.IsApplication"],
+    "DEFAULT_PERMISSION_CLASSES": ["omgeving.api.permissions.ApplicationPermission"],
     "DEFAULT_RENDERER_CLASSES": ["omgeving.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",

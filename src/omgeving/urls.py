@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from omgeving.accounts.api.views import UserViewSet
+from omgeving.accounts.api.views import MeView, UserViewSet
 from omgeving.api.views import ApiRootView
 from omgeving.tokens.api.views import TokenObtainView, TokenRefreshView, TokenVerifyView
 
@@ -30,6 +30,7 @@ api_patterns = [
          name="legacy-token-auth"),
     path("api-token-refresh/", legacy(TokenRefreshView, "legacy_token_refresh"),
          name="legacy-token-refresh"),
+    path("me/", MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *router.urls,

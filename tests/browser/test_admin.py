@@ -66,6 +66,7 @@ def test_administrator_creates_an_application_user(page, live_server, org_a, org
     assert not User.objects.filter(username="koppeling").exists()
 
     page.uncheck("input[name=roles][value=COUNSELOR]")
+    page.check("input[name=grants][value='users:read']")
     page.fill("#id_password", NEW_APP_PASSWORD)
     page.fill("#id_password_confirm", NEW_APP_PASSWORD)
     page.click("input[name=_save]")
@@ -73,6 +74,7 @@ def test_administrator_creates_an_application_user(page, live_server, org_a, org
     page.screenshot(path=str(SCREENSHOTS / "admin-user-created.png"), full_page=True)
     user = User.objects.get(username="koppeling")
     assert user.organization == org_a and user.roles == ["APPLICATION"]
+    assert user.grants == ["users:read"]
 
     # The new Application user uses the API over HTTP.
     host = org_url(live_server, org_a, "").split("//")[1]
@@ -80,11 +82,16 @@ def test_administrator_creates_an_application_user(page, live_server, org_a, org
                              headers={"Host": host},
                              json={"username": "koppeling", "password": NEW_APP_PASSWORD})
     assert response.status_code == 200, response.text
+    token = response.json()["token"]
     response = requests.get(live_server.url + "/api/users/", timeout=10,
-                            headers={"Host": host,
-                                     "Authorization": f"JWT {response.json()['token']}"})
+                            headers={"Host": host, "Authorization": f"JWT {token}"})
     assert response.status_code == 200
     assert {u["username"] for u in response.json()["results"]} == {"beheer-org-a", "koppeling"}
+    # It holds only what the administrator ticked: no writes.
+    response = requests.post(live_server.url + "/api/users/", timeout=10,
+                             headers={"Host": host, "Authorization": f"JWT {token}"},
+                             json={"username": "x", "roles": ["CLIENT"]})
+    assert response.status_code == 403 and response.json()["code"] == "missing_grant"
 
     # The administrator of organisation B sees only B's users, and not A's new one.
     page.context.clear_cookies()

@@ -10,6 +10,7 @@ from omgeving.accounts.admin_site import is_platform_request
 from omgeving.tenancy.models import Organization
 
 from . import services
+from .grants import Grant
 from .models import Role, User
 
 # Role types replace Django's groups and permissions; they are not managed here.
@@ -27,6 +28,11 @@ class UserAdminForm(forms.ModelForm):
         help_text="Application is exclusive: an Application user holds no other role type "
         "and is used for API access only.",
     )
+    grants = forms.MultipleChoiceField(
+        choices=Grant.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        help_text="Application users only: what the application may read and write through "
+        "the API. A new application holds none.",
+    )
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False), required=False, strip=False,
         help_text="Leave empty to keep the current password. Changing it revokes the "
@@ -41,12 +47,13 @@ class UserAdminForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["organization", *PERSON_FIELDS]
+        fields = ["organization", *PERSON_FIELDS, "grants"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["roles"] = self.instance.roles
+            self.initial["grants"] = self.instance.grants
         if "organization" in self.fields:
             self.fields["organization"].required = True
 
@@ -107,6 +114,7 @@ class UserAdmin(admin.ModelAdmin):
         who = ["organization", "username"] if is_platform_request(request) else ["username"]
         return [
             (None, {"fields": [*who, "roles", "password", "password_confirm"]}),
+            ("API access (Application users)", {"fields": ["grants"]}),
             ("Personal data", {"fields": [
                 "first_name", "last_name", "display_name", "email", "phone",
                 "date_of_birth", "bsn", "external_id"]}),
@@ -115,7 +123,8 @@ class UserAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if not is_platform_request(request):
-            kwargs["fields"] = [*PERSON_FIELDS, "roles", "password", "password_confirm"]
+            kwargs["fields"] = [*PERSON_FIELDS, "roles", "grants", "password",
+                                "password_confirm"]
         form = super().get_form(request, obj, change=change, **kwargs)
         form.organization_for_new = getattr(request, "organization", None)
         if is_platform_request(request) and "organization" in form.base_fields:
@@ -125,6 +134,7 @@ class UserAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not is_platform_request(request):
             obj.organization = request.organization
+        obj.grants = form.cleaned_data.get("grants") or []
         services.save_user(
             obj, roles=form.cleaned_data["roles"], password=form.cleaned_data.get("password")
         )

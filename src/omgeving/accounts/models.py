@@ -95,6 +95,10 @@ class User(AbstractBaseUser):
         max_length=20, choices=Authorisation.choices, null=True, blank=True,
         help_text="Default authorisation in the care network.",
     )
+    grants = models.JSONField(
+        default=list, blank=True,
+        help_text="Application users only: what the application may read and write.",
+    )
     token_version = models.PositiveIntegerField(
         default=1, editable=False,
         help_text="Bumped on password change or deactivation; older tokens stop working.",
@@ -175,6 +179,9 @@ class User(AbstractBaseUser):
 
     # The admin asks these; there are no per-model permission tables: an organisation's
     # administrator manages their organisation, a platform superuser the platform.
+    def has_grant(self, grant: str) -> bool:
+        return self.is_application and grant in (self.grants or ())
+
     @property
     def is_staff(self) -> bool:
         return self.is_active and (self.is_superuser or self.is_administrator)

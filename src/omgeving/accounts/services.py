@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from omgeving.tenancy.models import Organization
 
+from . import grants as grants_module
 from .models import AUTHORISATIONS, Role, User
 
 
@@ -81,6 +82,7 @@ def save_user(
         raise ValidationError("A user needs at least one role type.", code="role_required")
     if user.external_id == "":
         user.external_id = None
+    user.grants = grants_module.clean(user.grants) if user.is_application else []
     if password:
         validate_password(password, user)
         user.set_password(password)  # on an existing user this revokes its tokens

@@ -1,13 +1,39 @@
-from rest_framework.permissions import BasePermission
+from __future__ import annotations
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from omgeving.accounts import grants
 
 
-class IsApplication(BasePermission):
-    """Only an authenticated Application user of the request's organisation uses the API."""
+class ApplicationPermission(BasePermission):
+    """The one gate of every API view:
+
+    1. an authenticated Application user of the request's organisation (else 401/403);
+    2. holding the grant the view needs: `required_grant` if the view names one, else
+       `<grant_family>:read` for safe methods and `<grant_family>:write` for the rest
+       (else 403 `missing_grant`, naming the grant).
+    """
+
+    code = None
+    message = None
 
     def has_permission(self, request, view) -> bool:
         user = request.user
         organization = getattr(request._request, "organization", None)
-        return bool(
-            user is not None and getattr(user, "is_application", False)
-            and organization is not None and user.organization_id == organization.pk
-        )
+        if not (user is not None and getattr(user, "is_application", False)
+                and organization is not None and user.organization_id == organization.pk):
+            return False
+        required = required_grant(view, request)
+        if required and not user.has_grant(required):
+            self.code = "missing_grant"
+            self.message = f"This application lacks the grant '{required}'."
+            return False
+        return True
+
+
+def required_grant(view, request) -> str | None:
+    explicit = getattr(view, "required_grant", None)
+    if explicit:
+        return explicit
+    family = getattr(view, "grant_family", None)
+    return grants.for_action(family, request.method in SAFE_METHODS) if family else None

@@ -44,8 +44,9 @@ DESCRIPTIONS = {
     "...).",
     401: "Not authenticated (`code`: `not_authenticated`, `token_invalid`, `token_expired`, "
     "`token_wrong_organization`, `token_revoked`). Carries `WWW-Authenticate: JWT realm=\"api\"`.",
-    403: "Authenticated, but this action is not allowed (`code`: `permission_denied`, "
-    "`role_not_assignable`, ...).",
+    403: "Authenticated, but this action is not allowed (`code`: `missing_grant` — the "
+    "application lacks the grant named in `detail` —, `role_not_assignable`, "
+    "`user_not_manageable`, `permission_denied`).",
     404: "No such object in this organisation, or no active organisation at this host "
     "(`code`: `not_found`, `organization_not_found`).",
     406: "The `Accept` header asks for a representation other than JSON (`code`: "

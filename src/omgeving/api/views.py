@@ -24,7 +24,7 @@ class ApiRootView(APIView):
     def get(self, request):
         names = {
             "token_auth": "token-auth", "token_refresh": "token-refresh",
-            "token_verify": "token-verify", "users": "user-list", "schema": "schema",
+            "token_verify": "token-verify", "me": "me", "users": "user-list", "schema": "schema",
             "docs": "docs",
         }
         return Response({

@@ -117,7 +117,7 @@ def user_for_claims(claims: dict, organization: Organization) -> User:
         User.objects.for_organization(organization)
         .filter(pk=claims["user_id"])
         .only("id", "username", "organization_id", "is_active", "is_application",
-              "token_version")
+              "token_version", "grants")
         .first()
     )
     if (

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from omgeving.api.serializers import StrictModelSerializer
 
 from .. import services
+from ..grants import Grant
 from ..models import Role, User
 
 LIST_FIELDS = [
@@ -53,3 +55,21 @@ class UserSerializer(StrictModelSerializer):
 
     def update(self, instance, validated_data):
         return services.update_user(instance, **validated_data)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    roles = serializers.ListField(child=serializers.CharField(), read_only=True)
+    grants = serializers.ListField(child=serializers.ChoiceField(choices=Grant.choices),
+                                   read_only=True)
+    token = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "organization", "roles", "grants", "token"]
+
+    @extend_schema_field({"type": "object", "properties": {
+        "exp": {"type": "integer"}, "orig_iat": {"type": "integer"}}})
+    def get_token(self, user):
+        claims = self.context["request"].auth
+        return {"exp": claims["exp"], "orig_iat": claims["orig_iat"]}

@@ -8,13 +8,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from omgeving.api.viewsets import OrganizationViewSet
 
 from .. import services
+from ..grants import Grant
 from ..models import User
 from .filters import UserFilterSet
-from .serializers import UserListSerializer, UserSerializer
+from .serializers import MeSerializer, UserListSerializer, UserSerializer
 
 CONFLICT = {409: OpenApiResponse(description="conflict")}
 
@@ -46,6 +48,8 @@ class UserViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveMod
                   mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin):
     model = User
     filterset_class = UserFilterSet
+    grant_family = "users"
+    field_grants = {"bsn": Grant.BSN}
 
     def get_base_queryset(self, queryset):
         return queryset.order_by("id")
@@ -53,15 +57,12 @@ class UserViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveMod
     def get_serializer_class(self):
         return UserListSerializer if self.action == "list" else UserSerializer
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "organization": self.organization}
-
     def perform_create(self, serializer):
         try:
             services.check_roles_assignable_by_api(serializer.validated_data["roles"])
         except services.NotAllowedError as exc:
             raise _forbid(exc) from exc
-        serializer.save()
+        super().perform_create(serializer)
 
     def perform_update(self, serializer):
         try:
@@ -70,7 +71,7 @@ class UserViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveMod
                 services.check_roles_assignable_by_api(serializer.validated_data["roles"])
         except services.NotAllowedError as exc:
             raise _forbid(exc) from exc
-        serializer.save()
+        super().perform_update(serializer)
 
     def destroy(self, request, *args, **kwargs):
         user = self.get_object()
@@ -80,3 +81,14 @@ class UserViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveMod
             raise _forbid(exc) from exc
         services.deactivate_user(user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    """The calling Application user: who it is, its organisation, its grants, its token."""
+
+    @extend_schema(operation_id="me", summary="The calling application",
+                   responses={200: MeSerializer})
+    def get(self, request):
+        user = request.user
+        user.organization = request._request.organization
+        return Response(MeSerializer(user, context={"request": request}).data)
