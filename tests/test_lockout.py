@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from omgeving.tokens.lockout import client_ip
+from omgeving.api.client import client_ip
 
 from .helpers import APP_PASSWORD, client_for, make_app
 

@@ -172,18 +172,20 @@ def test_delete_deactivates_and_keeps_data(api_a, people):
 
 
 def test_list_query_count_is_fixed(api_a, org_a, people):
-    """Organisation, token user, count, page: four queries however many users there are."""
+    """Organisation, token user, count, page, one access-log insert: five queries however many
+    users there are."""
     for i in range(30):
         make_person(org_a, f"extra{i}")
     with CaptureQueriesContext(connection) as queries:
         assert api_a.get("/api/users/?page_size=100").status_code == 200
-    assert len(queries) == 4, [q["sql"] for q in queries]
+    assert len(queries) == 5, [q["sql"] for q in queries]
+    assert queries[-1]["sql"].startswith('INSERT INTO "audit_accesslogentry"')
 
 
 def test_detail_query_count(api_a, people):
     with CaptureQueriesContext(connection) as queries:
         assert api_a.get(f"/api/users/{people['joost'].pk}/").status_code == 200
-    assert len(queries) == 3
+    assert len(queries) == 4  # organisation, token user, the user, the access-log row
 
 
 def test_same_username_in_two_organisations_are_two_people(api_a, org_b, people):

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "omgeving.accounts",
     "omgeving.tokens",
     "omgeving.api",
+    "omgeving.audit",
 ]
 
 MIDDLEWARE = [
@@ -200,7 +201,7 @@ AXES_FAILURE_LIMIT = env_int("OMGEVING_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = env_int("OMGEVING_LOCKOUT_COOLOFF", 900) / 3600  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "omgeving.tokens.lockout.qualified_username"
-AXES_CLIENT_IP_CALLABLE = "omgeving.tokens.lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "omgeving.api.client.client_ip"
 AXES_LOCKOUT_CALLABLE = "omgeving.tokens.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from omgeving.accounts.api.views import MeView, UserViewSet
 from omgeving.api.views import ApiRootView
+from omgeving.audit.api.views import AccessLogViewSet
 from omgeving.tokens.api.views import TokenObtainView, TokenRefreshView, TokenVerifyView
 
 
@@ -19,6 +20,7 @@ def legacy(view, operation_id):
 
 router = SimpleRouter(use_regex_path=False)
 router.register("users", UserViewSet, basename="user")
+router.register("access-log", AccessLogViewSet, basename="access-log")
 
 api_patterns = [
     path("", ApiRootView.as_view(), name="api-root"),

@@ -5,8 +5,12 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from omgeving.accounts.admin_site import is_platform_request
+from omgeving.audit import services as audit
 from omgeving.tenancy.models import Organization
 
 from . import services
@@ -93,11 +97,41 @@ class UserAdmin(admin.ModelAdmin):
     list_display = ["username", "display_name", "roles_display", "external_id", "is_active"]
     list_filter = ["is_active", "is_application", "is_administrator", "authorisation"]
     search_fields = ["username", "first_name", "last_name", "display_name", "email"]
-    readonly_fields = ["date_joined", "modified", "last_login"]
+    readonly_fields = ["date_joined", "modified", "last_login", "access_log_export"]
 
     @admin.display(description="Role types")
     def roles_display(self, obj):
         return ", ".join(Role(r).label for r in obj.roles)
+
+    @admin.display(description="Who accessed this person's data")
+    def access_log_export(self, obj):
+        if not obj or not obj.pk:
+            return "-"
+        return format_html(
+            'Export for the right of access: <a href="{}">CSV</a> · <a href="{}">JSON</a>',
+            reverse("admin:accounts_user_access_log", args=[obj.pk, "csv"]),
+            reverse("admin:accounts_user_access_log", args=[obj.pk, "json"]),
+        )
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/access-log.<str:fmt>", self.admin_site.admin_view(
+                self.access_log_view), name="accounts_user_access_log"),
+            *super().get_urls(),
+        ]
+
+    def access_log_view(self, request, pk, fmt):
+        """One person's access log, as CSV or JSON (the GDPR right of access)."""
+        person = self.get_queryset(request).filter(pk=pk).first()
+        if person is None or fmt not in ("csv", "json") or is_platform_request(request):
+            raise Http404
+        organization = request.organization
+        body = (audit.export_csv if fmt == "csv" else audit.export_json)(organization, person)
+        response = HttpResponse(
+            body, content_type="text/csv; charset=utf-8" if fmt == "csv" else "application/json")
+        response["Content-Disposition"] = (
+            f'attachment; filename="access-log-{organization.slug}-{person.username}.{fmt}"')
+        return response
 
     def get_queryset(self, request):
         qs = User.objects.all_organizations() if is_platform_request(request) else (
@@ -119,6 +153,7 @@ class UserAdmin(admin.ModelAdmin):
                 "first_name", "last_name", "display_name", "email", "phone",
                 "date_of_birth", "bsn", "external_id"]}),
             ("Status", {"fields": ["is_active", "date_joined", "modified", "last_login"]}),
+            ("Access log", {"fields": ["access_log_export"]}),
         ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

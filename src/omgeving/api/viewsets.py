@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import exceptions, viewsets
 
+from omgeving.audit import services as audit
+
 
 class OrganizationViewSetMixin:
     """Every API viewset inherits this. Views declare `model` (a tenant-owned model) and may
@@ -17,6 +19,46 @@ class OrganizationViewSetMixin:
     lookup_value_converter = "int"
     grant_family: str | None = None
     field_grants: dict[str, str] = {}
+    # Access log: views over person data name their resource; every request then writes one
+    # row per person it reached (see omgeving.audit). `audit_sensitive_fields` are noted
+    # when an answer shows them or a write sends them.
+    audit_resource: str | None = None
+    audit_sensitive_fields: tuple[str, ...] = ()
+
+    def audit_subject(self, obj):
+        """The person an object is about (for users: the user)."""
+        return obj
+
+    def _audited(self, *objects):
+        if self.audit_resource:
+            self._audit_subjects = [*getattr(self, "_audit_subjects", []),
+                                    *(self.audit_subject(o) for o in objects)]
+
+    def get_object(self):
+        obj = super().get_object()
+        self._audited(obj)
+        return obj
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._audited(*(page or []))
+        return page
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self._audited(serializer.instance)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.audit_resource and request.user is not None:
+            audit.record(
+                request=request, organization=self.organization, actor=request.user,
+                resource=self.audit_resource, view_action=getattr(self, "action", None) or "",
+                subjects=getattr(self, "_audit_subjects", []),
+                representations=_representations(response),
+                sensitive_fields=self.audit_sensitive_fields, status=response.status_code,
+            )
+        return response
 
     def hidden_fields(self) -> set[str]:
         user = self.request.user
@@ -47,6 +89,15 @@ class OrganizationViewSetMixin:
             return self.model.objects.none()
         queryset = self.model.objects.for_organization(self.organization)
         return self.get_base_queryset(queryset)
+
+
+def _representations(response) -> dict:
+    """The objects in an answer by id: one object, or a page's results."""
+    data = getattr(response, "data", None)
+    if not isinstance(data, dict):
+        return {}
+    items = data.get("results") if isinstance(data.get("results"), list) else [data]
+    return {item.get("id"): item for item in items if isinstance(item, dict)}
 
 
 class OrganizationViewSet(OrganizationViewSetMixin, viewsets.GenericViewSet):

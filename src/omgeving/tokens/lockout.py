@@ -7,18 +7,13 @@ admin login.
   AXES_COOLOFF_TIME: 429 with `Retry-After`, problem+json on the API.
 - Unknown usernames are counted and locked exactly like known ones, so neither the answer nor
   the lockout tells whether a username exists.
-- The client address is REMOTE_ADDR, unless OMGEVING_TRUSTED_PROXIES (a count) says that
-  many reverse proxies in front of us append to X-Forwarded-For; then it is the address the
-  outermost trusted proxy saw. X-Forwarded-For is never trusted beyond that count.
+- The client address comes from omgeving.api.client.client_ip (trusted proxies only).
 """
 
 from __future__ import annotations
 
-import ipaddress
-
 from axes.helpers import get_cool_off
 from axes.utils import reset
-from django.conf import settings
 from django.http import HttpResponse
 
 from omgeving.api.problems import problem_response
@@ -37,24 +32,6 @@ def qualified_username(request, credentials) -> str | None:
     if username is None:
         return None
     return f"{_organization_key(request)}/{username}"
-
-
-def client_ip(request) -> str:
-    """AXES_CLIENT_IP_CALLABLE: REMOTE_ADDR, or the address seen by the outermost of
-    OMGEVING_TRUSTED_PROXIES proxies."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXIES
-    if proxies <= 0:
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if h.strip()]
-    if len(hops) < proxies:
-        return remote  # fewer hops than proxies: the header was not written by our proxies
-    candidate = hops[-proxies]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return remote
 
 
 def clear_failures(request, username: str) -> None:

@@ -50,6 +50,8 @@ class UserViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveMod
     filterset_class = UserFilterSet
     grant_family = "users"
     field_grants = {"bsn": Grant.BSN}
+    audit_resource = "users"
+    audit_sensitive_fields = ("bsn", "date_of_birth")
 
     def get_base_queryset(self, queryset):
         return queryset.order_by("id")

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import django_filters
+
+from ..models import AccessLogEntry, Action
+
+
+class AccessLogFilterSet(django_filters.FilterSet):
+    subject = django_filters.NumberFilter(field_name="subject_id",
+                                          help_text="Entries about this person (user id).")
+    actor = django_filters.NumberFilter(field_name="actor_id",
+                                        help_text="Entries by this Application user (user id).")
+    resource = django_filters.CharFilter(max_length=50)
+    action = django_filters.ChoiceFilter(choices=Action.choices)
+    status = django_filters.NumberFilter()
+    since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte",
+                                             help_text="At or after this ISO 8601 date-time.")
+    until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt",
+                                             help_text="Before this ISO 8601 date-time.")
+
+    class Meta:
+        model = AccessLogEntry
+        fields = ["subject", "actor", "resource", "action", "status", "since", "until"]
