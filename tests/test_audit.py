@@ -178,3 +178,10 @@ def test_admin_shows_the_log_read_only(api_a, org_a, joost):
     assert client.get("/admin/audit/accesslogentry/add/").status_code == 403
     row.refresh_from_db()
     assert row.status == 200 and AccessLogEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("query", [f"subject={2**70}", "actor=0", "status=99", "status=x",
+                                   "resource="])
+def test_access_log_filters_are_bounded(api_a, query):
+    response = api_a.get(f"/api/access-log/?{query}")
+    assert response.status_code == 400, response.content

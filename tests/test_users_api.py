@@ -198,3 +198,39 @@ def test_detail_finds_inactive_users_and_takes_no_filters(api_a, people):
     assert api_a.get(f"/api/users/{people['gone'].pk}/").status_code == 200
     response = api_a.get(f"/api/users/{people['gone'].pk}/?role=CLIENT")
     assert response.status_code == 400 and response.json()["code"] == "unknown_parameter"
+
+
+# Found by schemathesis (tests/fuzz), kept as plain regression tests.
+def test_absurd_ids_are_404_not_an_overflow(api_a):
+    assert api_a.get(f"/api/users/{2**70}/").status_code == 404
+    assert api_a.get("/api/users/0/").status_code == 404
+    assert api_a.get("/api/users/-1/").status_code == 404
+
+
+@pytest.mark.parametrize("query", [
+    "search=", "modified_since=", "external_id=", "role=",
+])
+def test_empty_parameter_values_are_400_not_no_filter(api_a, query):
+    response = api_a.get(f"/api/users/?{query}")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_parameter"
+
+
+@pytest.mark.parametrize("field,value", [
+    ("is_active", "false"), ("is_active", 0), ("external_id", 7), ("first_name", 0),
+    ("date_of_birth", "20120304"), ("date_of_birth", "2012-3-4"), ("date_of_birth", ""),
+    ("bsn", 111222333), ("bsn", "1112223"),
+])
+def test_types_are_strict(api_a, people, field, value):
+    response = api_a.patch(f"/api/users/{people['joost'].pk}/", {field: value}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_empty_bsn_means_none(api_a, people):
+    response = api_a.patch(f"/api/users/{people['joost'].pk}/", {"bsn": ""}, format="json")
+    assert response.status_code == 200 and response.json()["bsn"] == ""
+
+
+def test_resources_take_json_only(api_a):
+    response = api_a.post("/api/users/", {"username": "x", "roles": "CLIENT"})  # multipart
+    assert response.status_code == 415

@@ -218,11 +218,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["omgeving.tokens.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["omgeving.api.permissions.ApplicationPermission"],
     "DEFAULT_RENDERER_CLASSES": ["omgeving.api.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Resources take JSON only; the token endpoints also take form data (see tokens/api).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "omgeving.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["omgeving.api.filters.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "omgeving.api.schema.AutoSchema",
@@ -250,6 +247,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    },
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,13 +1,16 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from omgeving.accounts.api.views import MeView, UserViewSet
+from omgeving.api.converters import IdConverter
 from omgeving.api.views import ApiRootView
 from omgeving.audit.api.views import AccessLogViewSet
 from omgeving.tokens.api.views import TokenObtainView, TokenRefreshView, TokenVerifyView
+
+register_converter(IdConverter, "id")
 
 
 def legacy(view, operation_id):

@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 
+from .converters import MAX_ID
+
 PAGINATION_PARAMS = frozenset({"page", "page_size"})
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An object id: a whole number from 1 to 2^63-1 (anything else → 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 100, "maximum": 599})
+class StatusFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=100, max_value=599, **kwargs)
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -24,6 +48,14 @@ class StrictFilterBackend(DjangoFilterBackend):
                 {name: [exceptions.ErrorDetail(
                     f"Unknown query parameter '{name}'. Allowed: {', '.join(sorted(allowed))}.",
                     code="unknown_parameter")] for name in unknown}
+            )
+        # An empty value is a mistake, not "no filter": it must not widen the answer.
+        empty = sorted(name for name, value in request.query_params.items() if value == "")
+        if empty:
+            raise exceptions.ValidationError(
+                {name: [exceptions.ErrorDetail("An empty value is not allowed; leave the "
+                                               "parameter out instead.",
+                                               code="invalid_parameter")] for name in empty}
             )
         return super().filter_queryset(request, queryset, view) if is_list else queryset
 

@@ -53,8 +53,8 @@ DESCRIPTIONS = {
     "`not_acceptable`).",
     409: "Conflicts with existing data (`code`: `username_taken`, `external_id_taken`, "
     "`conflict`).",
-    415: "The request body is not JSON, form or multipart data (`code`: "
-    "`unsupported_media_type`).",
+    415: "The request body is not in a media type the operation takes: JSON, and for the "
+    "token endpoints also form or multipart data (`code`: `unsupported_media_type`).",
     429: "Too many failed logins for this username or from this address (`code`: "
     "`too_many_attempts`); the `Retry-After` header gives the seconds to wait.",
     500: "Unexpected server error (`code`: `server_error`); no internals are disclosed.",
@@ -89,7 +89,12 @@ def _problem(code: int) -> dict:
 
 def add_problem_responses(result, generator, request, public):
     """Postprocessing hook: every operation lists every status code it can return."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    for name, component in schemas.items():
+        # Request bodies are strict: an unknown field is a 400 `unknown_field`.
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
@@ -98,8 +103,12 @@ def add_problem_responses(result, generator, request, public):
                 codes |= {400, 401, 403}  # 400: every resource rejects unknown parameters
             if "requestBody" in operation:
                 codes |= {400, 415}
-            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
-                codes.add(400)
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    codes.add(400)
+                    schema = parameter.get("schema", {})
+                    if schema.get("type") == "string" and "enum" not in schema:
+                        schema["minLength"] = 1  # an empty value is a 400, never "no filter"
             for code in sorted(codes):
                 responses.setdefault(str(code), _problem(code))
             for code, response in responses.items():

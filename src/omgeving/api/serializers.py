@@ -1,6 +1,30 @@
 from __future__ import annotations
 
+import re
+
+from django.db import models
 from rest_framework import exceptions, serializers
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class StrictDateField(serializers.DateField):
+    """A date is YYYY-MM-DD (RFC 3339 full-date) and nothing else: no '20200101', no
+    '2020-1-1', no date-time."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not ISO_DATE.match(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false; not "yes", 1 or "false"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class StrictSerializerMixin:
@@ -21,6 +45,17 @@ class StrictSerializerMixin:
                     {name: [exceptions.ErrorDetail("Unknown field.", code="unknown_field")]
                      for name in unknown}
                 )
+            # DRF turns 0 into "0"; a string field takes strings only.
+            wrong = sorted(
+                name for name, value in data.items()
+                if isinstance(self.fields[name], serializers.CharField)
+                and value is not None and not isinstance(value, str)
+            )
+            if wrong:
+                raise exceptions.ValidationError(
+                    {name: [exceptions.ErrorDetail("Not a string.", code="invalid")]
+                     for name in wrong}
+                )
         return super().to_internal_value(data)
 
 
@@ -29,4 +64,8 @@ class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
-    pass
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: StrictDateField,
+        models.BooleanField: StrictBooleanField,
+    }

@@ -16,7 +16,7 @@ class OrganizationViewSetMixin:
     is left out of answers, and a write that sends it answers 403 `missing_grant`."""
 
     model = None
-    lookup_value_converter = "int"
+    lookup_value_converter = "id"
     grant_family: str | None = None
     field_grants: dict[str, str] = {}
     # Access log: views over person data name their resource; every request then writes one

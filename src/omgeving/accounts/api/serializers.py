@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -8,6 +9,7 @@ from omgeving.api.serializers import StrictModelSerializer
 from .. import services
 from ..grants import Grant
 from ..models import Role, User
+from ..validators import validate_bsn
 
 LIST_FIELDS = [
     "id", "username", "first_name", "last_name", "display_name", "email", "roles",
@@ -16,11 +18,43 @@ LIST_FIELDS = [
 DETAIL_FIELDS = [*LIST_FIELDS, "phone", "date_of_birth", "bsn", "date_joined"]
 
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}],
+                     "maxLength": 254, "description": "An e-mail address, or empty."})
+class OptionalEmailField(serializers.EmailField):
+    """E-mail is optional; the schema says so: an address or the empty string."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_blank=True, max_length=254, **kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": "^([0-9]{9})?$", "minLength": 0, "maxLength": 9,
+                     "description": "Citizen service number: nine digits passing the "
+                     "eleven-test, or empty. Only with the `bsn` grant."})
+class BsnField(serializers.Field):
+    """Nine digits passing the eleven-test, or "" for none."""
+
+    default_error_messages = {"invalid": "A BSN is a string of nine digits, or empty."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or (data and not (len(data) == 9 and data.isdigit())):
+            self.fail("invalid")
+        if data:
+            try:
+                validate_bsn(data)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages, code="invalid_bsn") from exc
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class UserListSerializer(serializers.ModelSerializer):
     """Lists carry no BSN, birth date or phone number (data minimisation)."""
 
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices),
                                   read_only=True)
+    email = OptionalEmailField(read_only=True)
 
     class Meta:
         model = User
@@ -30,11 +64,13 @@ class UserListSerializer(serializers.ModelSerializer):
 
 class UserSerializer(StrictModelSerializer):
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False,
+        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, min_length=1,
         help_text="Role types. Through the API only care authorisations (one of CLIENT, "
         "COUNSELOR, COUNSELOR_PLUS, GUARDIAN, EXTERNAL) can be given; Administrator and "
         "Application users are managed in the admin.",
     )
+    email = OptionalEmailField(required=False)
+    bsn = BsnField(required=False)
     external_id = serializers.CharField(
         max_length=100, allow_null=True, required=False,
         help_text="The person's key in the organisation's own ECD/EPD; unique per organisation.",

@@ -2,17 +2,18 @@ from __future__ import annotations
 
 import django_filters
 
+from omgeving.api.filters import IdFilter, StatusFilter
+
 from ..models import AccessLogEntry, Action
 
 
 class AccessLogFilterSet(django_filters.FilterSet):
-    subject = django_filters.NumberFilter(field_name="subject_id",
-                                          help_text="Entries about this person (user id).")
-    actor = django_filters.NumberFilter(field_name="actor_id",
-                                        help_text="Entries by this Application user (user id).")
+    subject = IdFilter(field_name="subject_id", help_text="Entries about this person (user id).")
+    actor = IdFilter(field_name="actor_id",
+                     help_text="Entries by this Application user (user id).")
     resource = django_filters.CharFilter(max_length=50)
     action = django_filters.ChoiceFilter(choices=Action.choices)
-    status = django_filters.NumberFilter()
+    status = StatusFilter(help_text="HTTP status of the answer.")
     since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte",
                                              help_text="At or after this ISO 8601 date-time.")
     until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +24,8 @@ LOCKED_429 = OpenApiResponse(description="locked out")
 class TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # As the original API: credentials as JSON or as a form.
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @property
     def organization(self):
