@@ -14,8 +14,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml package-lock.json | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,postgres]'
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -44,8 +45,9 @@ test-postgres: install-test
 lint: install-test
 	$(BIN)/ruff check src tests bench
 
-schema: install
+schema: install-test
 	$(BIN)/omgeving spectacular --file docs/openapi.yaml --validate
+	$(BIN)/python scripts/build_postman.py
 
 bench: install-test
 	$(BIN)/python bench/users_list.py
