@@ -29,7 +29,7 @@ run: install
 
 # The whole suite twice: on SQLite (the embedded default), then on PostgreSQL (production).
 test: install-test
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	scripts/ensure-chromium
 	$(BIN)/pytest
 	scripts/with-postgres $(BIN)/pytest
@@ -43,7 +43,7 @@ test-postgres: install-test
 	scripts/with-postgres $(BIN)/pytest
 
 lint: install-test
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 
 schema: install-test
 	$(BIN)/omgeving spectacular --file docs/openapi.yaml --validate

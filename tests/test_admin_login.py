@@ -120,3 +120,25 @@ def test_cli_bootstrap_prints_a_provisioning_uri(org_a, capsys):
     services.create_user(organization=org_a, username="api", roles=[Role.APPLICATION],
                          password=ADMIN_PASSWORD)
     assert cli(["otp", "add", "--org", "org-a", "--username", "api"]) == 2
+
+
+def test_a_session_is_valid_only_at_its_own_organisation(org_a, org_b):
+    _, device = admin_of(org_a)
+    client, _ = log_in(org_a, "beheer", token=totp_code(device))
+    assert in_admin(client)
+    response = client.get("/admin/", HTTP_HOST="org-b.localhost")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_lockout_records_are_for_the_platform_only(org_a):
+    from axes.models import AccessAttempt
+
+    log_in(org_a, "someone", password="wrong", ip="198.51.100.1")
+    assert AccessAttempt.objects.exists()
+    _, device = admin_of(org_a)
+    client, _ = log_in(org_a, "beheer", token=totp_code(device))
+    assert client.get("/admin/axes/accessattempt/").status_code == 403
+    assert b"axes" not in client.get("/admin/").content.lower()
+    superuser = User.objects.create_superuser("root", password=ADMIN_PASSWORD)
+    root, _ = log_in(None, "root", token=totp_code(add_totp_device(superuser)))
+    assert root.get("/admin/axes/accessattempt/").status_code == 200

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "omgeving.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omgeving.tenancy.middleware.OrganizationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
