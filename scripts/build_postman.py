@@ -86,9 +86,16 @@ def _url(path: str) -> dict:
             "path": [*segments, ""]}
 
 
+# Fields that refer to other objects take the ids the collection created before.
+ID_VARIABLES = {"client": "clientId", "person": "guardianId", "user": "counselorId",
+                "group": "groups_id", "relation_type": "relation_types_id"}
+
+
 def _json_body(data) -> dict:
-    return {"mode": "raw", "raw": json.dumps(data, indent=2),
-            "options": {"raw": {"language": "json"}}}
+    raw = json.dumps(data, indent=2)
+    for variable in ID_VARIABLES.values():
+        raw = raw.replace(f'"@@{variable}@@"', "{{" + variable + "}}")  # a number, unquoted
+    return {"mode": "raw", "raw": raw, "options": {"raw": {"language": "json"}}}
 
 
 def _request(name, method, path, *, body=None, auth=None, tests="", description=""):
@@ -131,6 +138,8 @@ def _example(schema, components, name=""):
     schema = _resolve(schema, components)
     if name == "roles":
         return ["CLIENT"]  # the API gives care authorisations only
+    if name in ID_VARIABLES:
+        return f"@@{ID_VARIABLES[name]}@@"
     if "enum" in schema:
         return schema["enum"][0]
     kind = schema.get("type")
@@ -203,14 +212,28 @@ def _operation_request(path, method, operation, components):
         lines.append(f"if (pm.response.code === 200 && pm.response.json().results.length && "
                      f"!pm.collectionVariables.get('{variable}')) {{ pm.collectionVariables."
                      f"set('{variable}', String(pm.response.json().results[0].id)); }}")
-    url_path = path.replace("{id}", "{{" + variable + "}}")
+    url_path = path.replace("{id}", "{{" + variable + "}}").replace(
+        "{subject_id}", "{{clientId}}")
     return _request(name, method.upper(), url_path, body=body,
                     auth=None if authenticated else NO_AUTH, tests="\n".join(lines),
                     description=summary or "")
 
 
-# Within a folder: create before reading one, deleting last.
+# Within a folder: create before reading one, deleting last. Folders: what others refer to
+# comes first.
 ORDER = {"post": 0, "get": 1, "put": 2, "patch": 3, "delete": 4}
+FOLDER_ORDER = ["api", "token-auth", "token-refresh", "token-verify", "api-token-auth",
+                "api-token-refresh", "me", "users", "relation-types", "relations", "groups",
+                "group-members", "group-clients"]
+
+
+def _person(name: str, role: str, variable: str) -> dict:
+    return _request(
+        f"{name}: create a {role}", "POST", "/api/users/",
+        body={"username": f"postman-{role.lower()}-{{{{$guid}}}}", "roles": [role],
+              "first_name": name},
+        tests=f"pm.test('201', function () {{ pm.response.to.have.status(201); "
+        f"pm.collectionVariables.set('{variable}', String(pm.response.json().id)); }});")
 
 
 def build() -> dict:
@@ -222,10 +245,14 @@ def build() -> dict:
         for method, operation in item.items():
             operations.append((path, method, operation))
     operations.sort(key=lambda o: (o[0].replace("{id}/", "~"), ORDER[o[1]]))
+    deletions = []
     for path, method, operation in operations:
         tag = (operation.get("tags") or ["api"])[0]
-        folders.setdefault(tag, []).append(
-            _operation_request(path, method, operation, components))
+        request = _operation_request(path, method, operation, components)
+        if method == "delete":
+            deletions.append((tag, request))  # last: other folders use these objects
+        else:
+            folders.setdefault(tag, []).append(request)
 
     getting_started = [
         _request("1. Get a token (username and password)", "POST", "/api/token-auth/",
@@ -249,6 +276,13 @@ def build() -> dict:
                  "  pm.expect(pm.response.json().code).to.eql('not_authenticated');\n"
                  "});"),
     ]
+    getting_started += [
+        _person("5. A client", "CLIENT", "clientId"),
+        _person("6. A parent", "GUARDIAN", "guardianId"),
+        _person("7. A counselor", "COUNSELOR", "counselorId"),
+    ]
+    ranked = sorted(folders.items(), key=lambda f: (
+        FOLDER_ORDER.index(f[0]) if f[0] in FOLDER_ORDER else len(FOLDER_ORDER), f[0]))
     return {
         "info": {
             "_postman_id": COLLECTION_ID,
@@ -270,7 +304,10 @@ def build() -> dict:
             {"key": "tokenIssuedAt", "value": ""},
         ],
         "item": [{"name": "Getting started", "item": getting_started}]
-        + [{"name": tag, "item": items} for tag, items in folders.items()],
+        + [{"name": tag, "item": items} for tag, items in ranked]
+        + [{"name": "Deleting", "item": [request for _, request in sorted(
+            deletions, key=lambda d: -FOLDER_ORDER.index(d[0]) if d[0] in FOLDER_ORDER
+            else 0)]}],
     }
 
 

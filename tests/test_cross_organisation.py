@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from omgeving.tokens.services import issue_token
@@ -30,7 +32,7 @@ def test_matrix_is_not_empty():
 def test_token_of_a_is_refused_at_b(path, method, org_a, org_b, app_a):
     victim = make_person(org_b, "victim", external_id="B-1")
     token_a = issue_token(app_a).token
-    url = path.replace("{id}", str(victim.pk))
+    url = re.sub(r"\{[a-z_]+\}", str(victim.pk), path)
     response = getattr(client_for(org_b, token_a), method)(url, {}, format="json")
     assert response.status_code == 401
     assert response.json()["code"] == "token_wrong_organization"

@@ -30,6 +30,7 @@ def test_collection_covers_every_operation():
     operations = {f"{m.upper()} {p}" for p, item in schema["paths"].items() for m in item}
     collection = json.loads(COLLECTION.read_text())
     requests = {i["name"] for folder in collection["item"][1:] for i in folder["item"]}
+    assert collection["item"][-1]["name"] == "Deleting"
     assert requests == operations
     assert collection["item"][0]["name"] == "Getting started"
     assert collection["info"]["schema"].endswith("/v2.1.0/collection.json")

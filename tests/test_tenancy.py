@@ -84,3 +84,17 @@ def test_scoping_separates_organisations(org_a, org_b):
     with request_context(org_a):
         users = list(User.objects.for_organization(org_a))
     assert [u.organization_id for u in users] == [org_a.pk]
+
+
+def test_related_managers_are_scoped_to_the_request_organisation(org_a, org_b):
+    from omgeving.network.models import Group, GroupMember
+
+    counselor_a = make_person(org_a, "c", "COUNSELOR")
+    group_a = Group.objects.create(organization=org_a, name="Team")
+    GroupMember.objects.create(organization=org_a, group=group_a, user=counselor_a)
+    with request_context(org_a):
+        assert [m.user_id for m in group_a.members.all()] == [counselor_a.pk]
+        with pytest.raises(UnscopedQueryError):  # a prefetch must bring a scoped queryset
+            list(Group.objects.for_organization(org_a).prefetch_related("members"))
+    with request_context(org_b):  # an instance of A inside B's request finds nothing of A
+        assert list(group_a.members.all()) == []

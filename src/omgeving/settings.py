@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "omgeving.accounts",
     "omgeving.tokens",
     "omgeving.api",
+    "omgeving.network",
     "omgeving.audit",
 ]
 

@@ -8,6 +8,14 @@ from omgeving.accounts.api.views import MeView, UserViewSet
 from omgeving.api.converters import IdConverter
 from omgeving.api.views import ApiRootView
 from omgeving.audit.api.views import AccessLogViewSet
+from omgeving.network.api.views import (
+    GroupClientViewSet,
+    GroupMemberViewSet,
+    GroupViewSet,
+    RelationTypeViewSet,
+    RelationViewSet,
+    UserNetworkViewSet,
+)
 from omgeving.tokens.api.views import TokenObtainView, TokenRefreshView, TokenVerifyView
 
 register_converter(IdConverter, "id")
@@ -23,6 +31,12 @@ def legacy(view, operation_id):
 
 router = SimpleRouter(use_regex_path=False)
 router.register("users", UserViewSet, basename="user")
+router.register("users", UserNetworkViewSet, basename="user-network")
+router.register("relation-types", RelationTypeViewSet, basename="relation-type")
+router.register("relations", RelationViewSet, basename="relation")
+router.register("groups", GroupViewSet, basename="group")
+router.register("group-members", GroupMemberViewSet, basename="group-member")
+router.register("group-clients", GroupClientViewSet, basename="group-client")
 router.register("access-log", AccessLogViewSet, basename="access-log")
 
 api_patterns = [

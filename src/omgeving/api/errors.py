@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -58,6 +59,14 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         status_code = status.HTTP_400_BAD_REQUEST
         exc = _django_validation_to_drf(exc)
+    elif isinstance(exc, IntegrityError):
+        # A backstop: the services check uniqueness first; a race or a missed rule lands
+        # here and is a conflict, not a server error.
+        logger.warning("Integrity error answered as 409: %s", exc)
+        status_code = status.HTTP_409_CONFLICT
+        exc = exceptions.ValidationError(
+            [exceptions.ErrorDetail("The request conflicts with existing data.",
+                                    code="conflict")])
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
         status_code = 404

@@ -10,8 +10,9 @@ class ApplicationPermission(BasePermission):
 
     1. an authenticated Application user of the request's organisation (else 401/403);
     2. holding the grant the view needs: `required_grant` if the view names one, else
-       `<grant_family>:read` for safe methods and `<grant_family>:write` for the rest
-       (else 403 `missing_grant`, naming the grant).
+       `<family>:read` for safe methods and `<family>:write` for the rest, the family being
+       `action_grant_families[action]` or `grant_family` (else 403 `missing_grant`, naming
+       the grant).
     """
 
     code = None
@@ -35,5 +36,7 @@ def required_grant(view, request) -> str | None:
     explicit = getattr(view, "required_grant", None)
     if explicit:
         return explicit
-    family = getattr(view, "grant_family", None)
+    action = getattr(view, "action", None)
+    family = getattr(view, "action_grant_families", {}).get(action) or getattr(
+        view, "grant_family", None)
     return grants.for_action(family, request.method in SAFE_METHODS) if family else None

@@ -69,3 +69,18 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         models.DateField: StrictDateField,
         models.BooleanField: StrictBooleanField,
     }
+
+
+class ExternalIdField(serializers.CharField):
+    """The organisation's own key for an object: unique per organisation when set; "" and
+    null both mean none (stored as null)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "The key of this object in the organisation's own "
+                          "system (ECD/EPD); unique per organisation; empty or null: none.")
+        super().__init__(max_length=100, allow_null=True, allow_blank=True, required=False,
+                         **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        return value or None

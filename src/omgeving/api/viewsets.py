@@ -25,14 +25,14 @@ class OrganizationViewSetMixin:
     audit_resource: str | None = None
     audit_sensitive_fields: tuple[str, ...] = ()
 
-    def audit_subject(self, obj):
-        """The person an object is about (for users: the user)."""
-        return obj
+    def audit_subjects(self, obj) -> list:
+        """The persons an object is about (for users: the user itself)."""
+        return [obj]
 
     def _audited(self, *objects):
         if self.audit_resource:
             self._audit_subjects = [*getattr(self, "_audit_subjects", []),
-                                    *(self.audit_subject(o) for o in objects)]
+                                    *(s for o in objects for s in self.audit_subjects(o) if s)]
 
     def get_object(self):
         obj = super().get_object()

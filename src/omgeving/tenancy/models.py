@@ -29,6 +29,11 @@ class Organization(models.Model):
     )
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
+    # Per-organisation features (JO switches these per organisation). Off: the endpoints
+    # answer 404 and the admin hides them.
+    feature_families = models.BooleanField("families", default=False)
+    feature_care_status = models.BooleanField("care status", default=False)
+    feature_invitations = models.BooleanField("invitations", default=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -37,6 +42,9 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"
+
+    def has_feature(self, feature: str) -> bool:
+        return bool(getattr(self, f"feature_{feature}"))
 
     @property
     def host(self) -> str:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from django.db import models
 
-from .context import in_request
+from .context import current_organization, in_request
+
+
+def _refers_to_objects(kwargs) -> bool:
+    """Whether a filter names model instances (as related managers and prefetches do)."""
+    for value in kwargs.values():
+        values = value if isinstance(value, list | tuple | set) else (value,)
+        if any(isinstance(v, models.Model) for v in values):
+            return True
+    return False
 
 
 class UnscopedQueryError(RuntimeError):
@@ -45,6 +54,13 @@ class TenantQuerySet(models.QuerySet):
         clone = super().filter(*args, **kwargs)
         if any(key == "organization" or key.startswith("organization_") for key in kwargs):
             clone._mark_scoped()
+        elif in_request() and _refers_to_objects(kwargs):
+            # A related manager (group.members.all()) or a prefetch: keep it inside the
+            # request's organisation, whatever organisation the instance claims.
+            organization = current_organization()
+            if organization is not None:
+                clone = models.QuerySet.filter(clone, organization=organization)
+                clone._mark_scoped()
         return clone
 
     def _check_scoped(self):

@@ -5,7 +5,7 @@ from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from omgeving.api.serializers import StrictModelSerializer
+from omgeving.api.serializers import ExternalIdField, StrictModelSerializer
 
 from .. import services
 from ..grants import Grant
@@ -84,10 +84,7 @@ class UserSerializer(StrictModelSerializer):
     )
     email = OptionalEmailField(required=False)
     bsn = BsnField(required=False)
-    external_id = serializers.CharField(
-        max_length=100, allow_null=True, required=False,
-        help_text="The person's key in the organisation's own ECD/EPD; unique per organisation.",
-    )
+    external_id = ExternalIdField()
 
     class Meta:
         model = User

@@ -28,9 +28,6 @@ class AccessLogViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.Retrie
     def get_base_queryset(self, queryset):
         return queryset.select_related("subject").order_by("id")
 
-    def audit_subject(self, entry):
-        return entry.subject if entry.subject_id else None
-
-    def _audited(self, *objects):
+    def audit_subjects(self, entry):
         # Entries about nobody (e.g. a 404) concern no person.
-        super()._audited(*(o for o in objects if o.subject_id))
+        return [entry.subject] if entry.subject_id else []

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import django_filters
+
+from omgeving.api.filters import IdFilter, ModifiedSinceFilterSet
+
+from ..models import (
+    Group,
+    GroupClient,
+    GroupMember,
+    Relation,
+    RelationAuthorisation,
+    RelationType,
+    today,
+)
+
+
+class IncludeEndedMixin(django_filters.FilterSet):
+    include_ended = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_include_ended",
+        help_text="`true`: also ended ones (default `false`: only those not ended today).")
+
+    def filter_queryset(self, queryset):
+        if self.form.cleaned_data.get("include_ended") != "true":
+            queryset = queryset.exclude(end_date__lt=today())
+        return super().filter_queryset(queryset)
+
+    def filter_include_ended(self, queryset, name, value):
+        return queryset
+
+
+class RelationFilterSet(IncludeEndedMixin, ModifiedSinceFilterSet):
+    client = IdFilter(field_name="client_id")
+    person = IdFilter(field_name="person_id")
+    relation_type = IdFilter(field_name="relation_type_id")
+    authorisation = django_filters.ChoiceFilter(choices=RelationAuthorisation.choices)
+    external_id = django_filters.CharFilter(max_length=100)
+
+    class Meta:
+        model = Relation
+        fields = ["client", "person", "relation_type", "authorisation", "external_id",
+                  "include_ended", "modified_since"]
+
+
+class GroupFilterSet(ModifiedSinceFilterSet):
+    external_id = django_filters.CharFilter(max_length=100)
+    kind = django_filters.ChoiceFilter(choices=Group.Kind.choices)
+
+    class Meta:
+        model = Group
+        fields = ["external_id", "kind", "modified_since"]
+
+
+class GroupMemberFilterSet(IncludeEndedMixin, ModifiedSinceFilterSet):
+    group = IdFilter(field_name="group_id")
+    user = IdFilter(field_name="user_id")
+
+    class Meta:
+        model = GroupMember
+        fields = ["group", "user", "include_ended", "modified_since"]
+
+
+class GroupClientFilterSet(IncludeEndedMixin, ModifiedSinceFilterSet):
+    group = IdFilter(field_name="group_id")
+    client = IdFilter(field_name="client_id")
+
+    class Meta:
+        model = GroupClient
+        fields = ["group", "client", "include_ended", "modified_since"]
+
+
+class RelationTypeFilterSet(ModifiedSinceFilterSet):
+    class Meta:
+        model = RelationType
+        fields = ["modified_since"]

@@ -1,0 +1,133 @@
+"""Who may see what — the worked example of docs/access.md.
+
+Joost is a client. His mother Ans is his GUARDIAN. His teacher Tim was EXTERNAL until last
+month. Pieter, a COUNSELOR, reaches Joost through the group "Team Noord", of which Joost and a
+second client, Lisa, are clients.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from omgeving.accounts.models import Role
+from omgeving.network import access, services
+from omgeving.network.models import Group, GroupClient, GroupMember, Relation, today
+
+from .helpers import make_person
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+CLIENT_AS_COUNSELOR = {"identity", "contact", "birth_date", "network", "messages",
+                       "appointments", "goals", "reports", "documents"}
+CLIENT_AS_GUARDIAN = {"identity", "contact", "birth_date", "network", "messages",
+                      "appointments", "goals"}
+
+
+@pytest.fixture
+def joost_network(org_a):
+    p = {name: make_person(org_a, name, role) for name, role in [
+        ("joost", Role.CLIENT), ("lisa", Role.CLIENT), ("ans", Role.GUARDIAN),
+        ("tim", Role.EXTERNAL), ("pieter", Role.COUNSELOR)]}
+    last_month = today() - datetime.timedelta(days=30)
+    services.save_relation(Relation(organization=org_a, client=p["joost"], person=p["ans"],
+                                    authorisation="GUARDIAN"))
+    services.save_relation(Relation(organization=org_a, client=p["joost"], person=p["tim"],
+                                    authorisation="EXTERNAL",
+                                    start_date=last_month - datetime.timedelta(days=300),
+                                    end_date=last_month))
+    team = Group.objects.create(organization=org_a, name="Team Noord")
+    services.save_group_member(GroupMember(organization=org_a, group=team, user=p["pieter"]))
+    for client in ("joost", "lisa"):
+        services.save_group_client(GroupClient(organization=org_a, group=team,
+                                               client=p[client]))
+    return p
+
+
+def sees(p, viewer, subject) -> set[str]:
+    return set(access.may_see(p[viewer], p[subject]).granted)
+
+
+def test_the_counselor_through_the_group(joost_network):
+    p = joost_network
+    assert sees(p, "pieter", "joost") == CLIENT_AS_COUNSELOR  # no BSN for a COUNSELOR
+    result = access.may_see(p["pieter"], p["joost"])
+    [reason] = result.reasons
+    assert reason["viewer_path"]["via"] == "group"
+    assert reason["viewer_path"]["group_name"] == "Team Noord"
+    assert sees(p, "pieter", "lisa") == CLIENT_AS_COUNSELOR  # the second client, same group
+    assert sees(p, "pieter", "ans") == {"identity", "contact"}  # indirect, through Joost
+
+
+def test_the_mother(joost_network):
+    p = joost_network
+    assert sees(p, "ans", "joost") == CLIENT_AS_GUARDIAN
+    assert sees(p, "ans", "pieter") == {"identity", "contact"}  # Joost's counselor
+    assert sees(p, "ans", "lisa") == set()  # shares a counselor, not a network
+    assert sees(p, "ans", "tim") == set()  # Tim's relation has ended
+
+
+def test_the_teacher_whose_relation_ended_last_month(joost_network):
+    p = joost_network
+    for subject in ("joost", "ans", "pieter", "lisa"):
+        assert sees(p, "tim", subject) == set(), subject
+    last_month = today() - datetime.timedelta(days=30)
+    assert set(access.may_see(p["tim"], p["joost"], day=last_month).granted) == {
+        "identity", "network", "messages", "appointments"}  # what EXTERNAL had until then
+
+
+def test_the_client(joost_network):
+    p = joost_network
+    assert sees(p, "joost", "joost") == set(access.CATEGORIES)
+    assert sees(p, "joost", "ans") == {"identity"}
+    assert sees(p, "joost", "pieter") == {"identity", "contact"}
+    assert sees(p, "joost", "tim") == set()
+    assert sees(p, "joost", "lisa") == set()  # two clients never see each other
+    assert sees(p, "lisa", "joost") == set()
+    assert sees(p, "lisa", "ans") == set()
+
+
+def test_bsn_only_for_counselor_plus(joost_network, org_a):
+    p = joost_network
+    boss = make_person(org_a, "boss", Role.COUNSELOR_PLUS)
+    services.save_relation(Relation(organization=org_a, client=p["joost"], person=boss,
+                                    authorisation="COUNSELOR_PLUS"))
+    result = access.may_see(boss, p["joost"])
+    assert "bsn" in result.granted and result.capabilities == ["manage_network"]
+    for viewer in ("pieter", "ans"):
+        assert "bsn" not in sees(p, viewer, "joost")
+
+
+def test_access_md_shows_the_tables_of_the_code():
+    """docs/access.md embeds access.render_tables() verbatim: the code is the single source."""
+    assert access.render_tables() in (ROOT / "docs" / "access.md").read_text()
+
+
+def test_the_access_endpoint_explains(api_a, joost_network):
+    p = joost_network
+    body = api_a.get(f"/api/users/{p['ans'].pk}/access/{p['joost'].pk}/").json()
+    assert set(body["granted"]) == CLIENT_AS_GUARDIAN
+    assert "bsn" in body["not_authorised"] and body["categories"]["bsn"] is False
+    assert body["reasons"][0]["viewer_path"]["via"] == "direct"
+    body = api_a.get(f"/api/users/{p['tim'].pk}/access/{p['joost'].pk}/").json()
+    assert body["granted"] == [] and body["reasons"] == []
+    assert api_a.get(f"/api/users/{p['tim'].pk}/access/999999/").status_code == 404
+
+
+def test_the_network_view(api_a, joost_network):
+    p = joost_network
+    body = api_a.get(f"/api/users/{p['joost'].pk}/network/").json()
+    [joost] = body["clients"]
+    assert joost["path"] is None  # he is the client
+    members = {(m["person"]["username"], m["path"]["via"]) for m in joost["network"]}
+    assert members == {("ans", "direct"), ("pieter", "group")}  # Tim's relation ended
+
+    body = api_a.get(f"/api/users/{p['pieter'].pk}/network/").json()
+    clients = {c["client"]["username"]: c for c in body["clients"]}
+    assert set(clients) == {"joost", "lisa"}
+    assert clients["joost"]["path"]["group_name"] == "Team Noord"
+    assert [m["person"]["username"] for m in clients["joost"]["network"]] == ["ans"]
+    assert clients["lisa"]["network"] == []
