@@ -38,3 +38,11 @@ def test_schema_and_docs_are_served(anon_a):
     assert "/api/users/" in json.loads(response.content)["paths"]
     response = anon_a.get("/api/docs/")
     assert response.status_code == 200 and b"swagger" in response.content.lower()
+
+
+@pytest.mark.django_db
+def test_api_root_needs_no_token_and_names_the_resources(anon_a):
+    body = anon_a.get("/api/").json()
+    assert body["organization"] == "org-a"
+    assert body["links"]["users"] == "http://org-a.localhost/api/users/"
+    assert body["links"]["token_auth"].endswith("/api/token-auth/")

@@ -1,0 +1,148 @@
+"""Generic API test cases every resource inherits (the NetBox / Open Zaak way).
+
+A subclass names its routes, how to make an object in an organisation, a valid body for a
+write, and the grant it needs; it then gets, for free:
+
+    ResourceCases   no token → 401, another organisation's token → 401, missing grant → 403,
+                    happy path → 200
+    DetailCases     another organisation's object → 404
+    WriteCases      invalid body → 400, create → 201, read grant only → 403
+    FeatureCases    the organisation's feature switched off → 404
+
+tests/test_api_contract.py holds the subclasses, and a meta-test there fails when a route in
+the URL conf has no subclass (or a named exemption with the test that covers it).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from omgeving.accounts.grants import Grant
+from omgeving.tokens.services import issue_token
+
+from .helpers import client_for, make_app
+
+
+class ResourceCases:
+    routes: tuple[str, ...] = ()
+    list_path: str | None = None  # e.g. "/api/relations/"
+    detail_path: str | None = None  # e.g. "/api/relations/{id}/"
+    grant: str = ""  # the read grant; writes need the family's write grant
+    write_grant: str | None = None
+    feature: str | None = None  # an organisation feature the resource needs
+    invalid_body = {"this_is_no_field": 1}
+
+    # --- what a subclass provides --------------------------------------------------------
+    def make(self, org):
+        """An object of this resource in `org` (for detail routes)."""
+        raise NotImplementedError
+
+    def create_body(self, org) -> dict:
+        raise NotImplementedError
+
+    # --- helpers ---------------------------------------------------------------------------
+    def enable(self, org):
+        if self.feature:
+            setattr(org, f"feature_{self.feature}", True)
+            org.save()
+
+    def url(self, obj=None) -> str:
+        if obj is None:
+            return self.list_path
+        return re.sub(r"\{[a-z_]+\}", str(obj.pk), self.detail_path)
+
+    def paths(self, org):
+        paths = []
+        if self.list_path:
+            paths.append(self.url())
+        if self.detail_path:
+            paths.append(self.url(self.make(org)))
+        return paths
+
+    def app_client(self, org, grants=tuple(Grant.values), username="generic"):
+        return client_for(org, issue_token(make_app(org, username=username, grants=grants)).token)
+
+    # --- the generic tests -----------------------------------------------------------------
+    @pytest.mark.django_db
+    def test_no_token_is_401(self, org_a):
+        self.enable(org_a)
+        for path in self.paths(org_a):
+            response = client_for(org_a).get(path)
+            assert response.status_code == 401, path
+            assert response.json()["code"] == "not_authenticated"
+
+    @pytest.mark.django_db
+    def test_another_organisations_token_is_401(self, org_a, org_b):
+        self.enable(org_a)
+        self.enable(org_b)
+        foreign = issue_token(make_app(org_b, username="foreign")).token
+        for path in self.paths(org_a):
+            response = client_for(org_a, foreign).get(path)
+            assert response.status_code == 401, path
+            assert response.json()["code"] == "token_wrong_organization"
+
+    @pytest.mark.django_db
+    def test_missing_grant_is_403(self, org_a):
+        self.enable(org_a)
+        others = [g for g in Grant.values if g not in (self.grant, self.write_grant)]
+        client = self.app_client(org_a, grants=others)
+        for path in self.paths(org_a):
+            response = client.get(path)
+            assert response.status_code == 403, path
+            assert response.json()["code"] == "missing_grant"
+            assert f"'{self.grant}'" in response.json()["detail"]
+
+    @pytest.mark.django_db
+    def test_happy_path(self, org_a):
+        self.enable(org_a)
+        client = self.app_client(org_a)
+        for path in self.paths(org_a):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.content)
+
+
+class DetailCases:
+    @pytest.mark.django_db
+    def test_another_organisations_object_is_404(self, org_a, org_b):
+        self.enable(org_a)
+        self.enable(org_b)
+        theirs = self.make(org_b)
+        response = self.app_client(org_a).get(self.url(theirs))
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+
+class WriteCases:
+    @pytest.mark.django_db
+    def test_read_grant_only_cannot_write(self, org_a):
+        self.enable(org_a)
+        reader = self.app_client(org_a, grants=[self.grant], username="reader")
+        response = reader.post(self.url(), self.create_body(org_a), format="json")
+        assert response.status_code == 403
+        assert f"'{self.write_grant}'" in response.json()["detail"]
+
+    @pytest.mark.django_db
+    def test_invalid_body_is_400(self, org_a):
+        self.enable(org_a)
+        response = self.app_client(org_a).post(self.url(), self.invalid_body, format="json")
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/problem+json"
+
+    @pytest.mark.django_db
+    def test_create_is_201(self, org_a):
+        self.enable(org_a)
+        response = self.app_client(org_a).post(self.url(), self.create_body(org_a),
+                                               format="json")
+        assert response.status_code == 201, response.content
+
+
+class FeatureCases:
+    @pytest.mark.django_db
+    def test_feature_switched_off_is_404(self, org_a):
+        client = self.app_client(org_a)
+        for path in self.paths(org_a):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert response.json()["code"] == "feature_disabled"

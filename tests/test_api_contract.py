@@ -1,0 +1,198 @@
+"""Every API route gets the generic cases of tests/api_cases.py; a meta-test makes sure."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import get_resolver
+
+from omgeving.accounts.models import Role
+from omgeving.network import services as network
+from omgeving.network.models import (
+    Group,
+    GroupClient,
+    GroupMember,
+    Relation,
+    RelationType,
+    today,
+)
+
+from .api_cases import DetailCases, ResourceCases, WriteCases
+from .helpers import make_person
+
+# Routes without generic cases, and the tests that cover them instead.
+EXEMPT = {
+    "api-root": "tests/test_openapi.py (no token needed, no data)",
+    "token-auth": "tests/test_tokens.py, tests/test_lockout.py",
+    "token-refresh": "tests/test_tokens.py",
+    "token-verify": "tests/test_tokens.py",
+    "legacy-token-auth": "tests/test_tokens.py (parametrised over both paths)",
+    "legacy-token-refresh": "tests/test_tokens.py (parametrised over both paths)",
+    "schema": "tests/test_openapi.py (public documentation)",
+    "docs": "tests/test_openapi.py, tests/browser/test_docs.py (public documentation)",
+}
+
+
+def _counter():
+    n = 0
+    while True:
+        n += 1
+        yield n
+
+
+_n = _counter()
+
+
+def person(org, role=Role.CLIENT):
+    return make_person(org, f"p{next(_n)}", role)
+
+
+def relation(org):
+    return network.save_relation(Relation(organization=org, client=person(org),
+                                          person=person(org, Role.GUARDIAN),
+                                          authorisation="GUARDIAN"))
+
+
+def group(org):
+    return Group.objects.create(organization=org, name=f"Team {next(_n)}")
+
+
+class TestUsers(ResourceCases, DetailCases, WriteCases):
+    routes = ("user-list", "user-detail")
+    list_path, detail_path = "/api/users/", "/api/users/{id}/"
+    grant, write_grant = "users:read", "users:write"
+
+    def make(self, org):
+        return person(org)
+
+    def create_body(self, org):
+        return {"username": f"new{next(_n)}", "roles": ["CLIENT"]}
+
+
+class TestUserNetwork(ResourceCases, DetailCases):
+    routes = ("user-network-network",)
+    detail_path = "/api/users/{id}/network/"
+    grant = "relations:read"
+
+    def make(self, org):
+        return relation(org).client
+
+
+class TestUserAccess(ResourceCases, DetailCases):
+    routes = ("user-network-access",)
+    detail_path = "/api/users/{id}/access/{id}/"  # oneself: every category
+    grant = "relations:read"
+
+    def make(self, org):
+        return person(org)
+
+
+class TestMe(ResourceCases):
+    routes = ("me",)
+    list_path = "/api/me/"
+
+    @pytest.mark.django_db
+    def test_missing_grant_is_403(self, org_a):
+        """/api/me/ needs no grant: an application may always see itself."""
+        response = self.app_client(org_a, grants=[]).get(self.list_path)
+        assert response.status_code == 200 and response.json()["grants"] == []
+
+
+class TestRelationTypes(ResourceCases, DetailCases, WriteCases):
+    routes = ("relation-type-list", "relation-type-detail")
+    list_path, detail_path = "/api/relation-types/", "/api/relation-types/{id}/"
+    grant, write_grant = "relations:read", "relations:write"
+
+    def make(self, org):
+        return RelationType.objects.create(organization=org, name=f"type {next(_n)}")
+
+    def create_body(self, org):
+        return {"name": f"mentor {next(_n)}"}
+
+
+class TestRelations(ResourceCases, DetailCases, WriteCases):
+    routes = ("relation-list", "relation-detail")
+    list_path, detail_path = "/api/relations/", "/api/relations/{id}/"
+    grant, write_grant = "relations:read", "relations:write"
+
+    def make(self, org):
+        return relation(org)
+
+    def create_body(self, org):
+        return {"client": person(org).pk, "person": person(org, Role.COUNSELOR).pk,
+                "authorisation": "COUNSELOR"}
+
+
+class TestGroups(ResourceCases, DetailCases, WriteCases):
+    routes = ("group-list", "group-detail")
+    list_path, detail_path = "/api/groups/", "/api/groups/{id}/"
+    grant, write_grant = "relations:read", "relations:write"
+
+    def make(self, org):
+        return group(org)
+
+    def create_body(self, org):
+        return {"name": f"Team {next(_n)}", "kind": "location"}
+
+
+class TestGroupMembers(ResourceCases, DetailCases, WriteCases):
+    routes = ("group-member-list", "group-member-detail")
+    list_path, detail_path = "/api/group-members/", "/api/group-members/{id}/"
+    grant, write_grant = "relations:read", "relations:write"
+
+    def make(self, org):
+        return network.save_group_member(GroupMember(
+            organization=org, group=group(org), user=person(org, Role.COUNSELOR)))
+
+    def create_body(self, org):
+        return {"group": group(org).pk, "user": person(org, Role.COUNSELOR_PLUS).pk,
+                "role": "COUNSELOR_PLUS"}
+
+
+class TestGroupClients(ResourceCases, DetailCases, WriteCases):
+    routes = ("group-client-list", "group-client-detail")
+    list_path, detail_path = "/api/group-clients/", "/api/group-clients/{id}/"
+    grant, write_grant = "relations:read", "relations:write"
+
+    def make(self, org):
+        return network.save_group_client(GroupClient(
+            organization=org, group=group(org), client=person(org),
+            start_date=today() - datetime.timedelta(days=3)))
+
+    def create_body(self, org):
+        return {"group": group(org).pk, "client": person(org).pk}
+
+
+class TestAccessLog(ResourceCases, DetailCases):
+    routes = ("access-log-list", "access-log-detail")
+    list_path, detail_path = "/api/access-log/", "/api/access-log/{id}/"
+    grant = "audit"
+
+    def make(self, org):
+        from omgeving.audit.models import AccessLogEntry
+
+        return AccessLogEntry.objects.create(
+            organization=org, actor_username="x", resource="users", action="read",
+            method="GET", path="/api/users/", status=200)
+
+
+def _api_routes():
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern), pattern.name
+
+    return {name for path, name in walk(get_resolver().url_patterns) if path.startswith("api/")}
+
+
+def test_every_api_route_has_generic_cases():
+    covered = {route for cls in ResourceCases.__subclasses__() for route in cls.routes}
+    for cls in ResourceCases.__subclasses__():  # a detail route needs the 404 case
+        assert bool(cls.detail_path) == issubclass(cls, DetailCases), cls
+    missing = _api_routes() - covered - set(EXEMPT)
+    assert not missing, f"API routes without a ResourceCases subclass: {sorted(missing)}"
+    assert not (covered & set(EXEMPT))
+    assert not (covered | set(EXEMPT)) - _api_routes(), "stale entries"
