@@ -146,3 +146,64 @@ class FeatureCases:
             response = client.get(path)
             assert response.status_code == 404, path
             assert response.json()["code"] == "feature_disabled"
+
+
+class ActionCases:
+    """For POST-only actions (accept, decline, revoke): the same gates as ResourceCases."""
+
+    routes: tuple[str, ...] = ()
+    path = ""  # may contain {id}
+    grant = ""
+    feature: str | None = None
+    body: dict = {}
+
+    def make(self, org):
+        return None
+
+    def enable(self, org):
+        ResourceCases.enable(self, org)
+
+    def app_client(self, org, grants=tuple(Grant.values), username="generic"):
+        return ResourceCases.app_client(self, org, grants, username)
+
+    def url(self, org):
+        obj = self.make(org)
+        return re.sub(r"\{[a-z_]+\}", str(obj.pk), self.path) if obj else self.path
+
+    @pytest.mark.django_db
+    def test_no_token_is_401(self, org_a):
+        self.enable(org_a)
+        response = client_for(org_a).post(self.url(org_a), self.body, format="json")
+        assert response.status_code == 401
+
+    @pytest.mark.django_db
+    def test_another_organisations_token_is_401(self, org_a, org_b):
+        self.enable(org_a)
+        foreign = issue_token(make_app(org_b, username="foreign")).token
+        response = client_for(org_a, foreign).post(self.url(org_a), self.body, format="json")
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_wrong_organization"
+
+    @pytest.mark.django_db
+    def test_missing_grant_is_403(self, org_a):
+        self.enable(org_a)
+        client = self.app_client(org_a, grants=[g for g in Grant.values if g != self.grant])
+        response = client.post(self.url(org_a), self.body, format="json")
+        assert response.status_code == 403 and f"'{self.grant}'" in response.json()["detail"]
+
+    @pytest.mark.django_db
+    def test_feature_switched_off_is_404(self, org_a):
+        url = self.url(org_a)
+        response = self.app_client(org_a).post(url, self.body, format="json")
+        assert response.status_code == 404 and response.json()["code"] == "feature_disabled"
+
+
+class ActionBodyCases:
+    """For actions that take a body."""
+
+    @pytest.mark.django_db
+    def test_invalid_body_is_400(self, org_a):
+        self.enable(org_a)
+        response = self.app_client(org_a).post(self.url(org_a), {"no_such_field": 1},
+                                               format="json")
+        assert response.status_code == 400

@@ -8,18 +8,29 @@ import pytest
 from django.urls import get_resolver
 
 from omgeving.accounts.models import Role
+from omgeving.network import features
 from omgeving.network import services as network
 from omgeving.network.models import (
+    CareStatus,
+    Family,
     Group,
     GroupClient,
     GroupMember,
+    Invitation,
     Relation,
     RelationType,
     today,
 )
 
-from .api_cases import DetailCases, ResourceCases, WriteCases
-from .helpers import make_person
+from .api_cases import (
+    ActionBodyCases,
+    ActionCases,
+    DetailCases,
+    FeatureCases,
+    ResourceCases,
+    WriteCases,
+)
+from .helpers import make_app, make_person
 
 # Routes without generic cases, and the tests that cover them instead.
 EXEMPT = {
@@ -177,6 +188,100 @@ class TestAccessLog(ResourceCases, DetailCases):
             method="GET", path="/api/users/", status=200)
 
 
+def enabled(org, feature):
+    setattr(org, f"feature_{feature}", True)
+    org.save()
+    return org
+
+
+def made_with_feature(org, feature, make):
+    """Make an object that needs the feature, leaving the feature as it was."""
+    was = getattr(org, f"feature_{feature}")
+    obj = make(enabled(org, feature))
+    setattr(org, f"feature_{feature}", was)
+    org.save()
+    return obj
+
+
+def invitation(org):
+    inviter = make_app(org, username=f"inviter{next(_n)}")
+    made, _ = features.create_invitation(Invitation(
+        organization=org, kind="network", client=person(org), email="new@example.org",
+        authorisation="GUARDIAN", invited_by=inviter))
+    return made
+
+
+class TestFamilies(ResourceCases, DetailCases, WriteCases, FeatureCases):
+    routes = ("family-list", "family-detail")
+    list_path, detail_path = "/api/families/", "/api/families/{id}/"
+    grant, write_grant = "families:read", "families:write"
+    feature = "families"
+
+    def make(self, org):
+        return made_with_feature(org, "families", lambda org: features.save_family(
+            Family(organization=org, name=f"Fam {next(_n)}"), [person(org)]))
+
+    def create_body(self, org):
+        return {"name": "De Vries", "city": "Utrecht", "members": [person(org).pk]}
+
+
+class TestCareStatuses(ResourceCases, DetailCases, WriteCases, FeatureCases):
+    routes = ("care-status-list", "care-status-detail")
+    list_path, detail_path = "/api/care-statuses/", "/api/care-statuses/{id}/"
+    grant, write_grant = "care_status:read", "care_status:write"
+    feature = "care_status"
+
+    def make(self, org):
+        return CareStatus.objects.create(organization=org, name=f"status {next(_n)}")
+
+    def create_body(self, org):
+        return {"name": f"wachtlijst {next(_n)}"}
+
+
+class TestUserCareStatus(ResourceCases, DetailCases, FeatureCases):
+    routes = ("user-care-status-care-status",)
+    detail_path = "/api/users/{id}/care-status/"
+    grant, write_grant = "care_status:read", "care_status:write"
+    feature = "care_status"
+
+    def make(self, org):
+        return person(org)
+
+
+class TestInvitations(ResourceCases, DetailCases, WriteCases, FeatureCases):
+    routes = ("invitation-list", "invitation-detail")
+    list_path, detail_path = "/api/invitations/", "/api/invitations/{id}/"
+    grant, write_grant = "invitations:read", "invitations:write"
+    feature = "invitations"
+
+    def make(self, org):
+        return made_with_feature(org, "invitations", invitation)
+
+    def create_body(self, org):
+        return {"kind": "network", "client": person(org).pk, "email": "mother@example.org",
+                "authorisation": "GUARDIAN"}
+
+
+class TestInvitationAccept(ActionCases, ActionBodyCases):
+    routes = ("invitation-accept",)
+    path, grant, feature = "/api/invitations/accept/", "invitations:write", "invitations"
+    body = {"token": "not-a-real-token"}
+
+
+class TestInvitationDecline(ActionCases, ActionBodyCases):
+    routes = ("invitation-decline",)
+    path, grant, feature = "/api/invitations/decline/", "invitations:write", "invitations"
+    body = {"token": "not-a-real-token"}
+
+
+class TestInvitationRevoke(ActionCases):
+    routes = ("invitation-revoke",)
+    path, grant, feature = "/api/invitations/{id}/revoke/", "invitations:write", "invitations"
+
+    def make(self, org):
+        return made_with_feature(org, "invitations", invitation)
+
+
 def _api_routes():
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -189,9 +294,11 @@ def _api_routes():
 
 
 def test_every_api_route_has_generic_cases():
-    covered = {route for cls in ResourceCases.__subclasses__() for route in cls.routes}
+    classes = [*ResourceCases.__subclasses__(), *ActionCases.__subclasses__()]
+    covered = {route for cls in classes for route in cls.routes}
     for cls in ResourceCases.__subclasses__():  # a detail route needs the 404 case
         assert bool(cls.detail_path) == issubclass(cls, DetailCases), cls
+        assert bool(cls.feature) == issubclass(cls, FeatureCases), cls
     missing = _api_routes() - covered - set(EXEMPT)
     assert not missing, f"API routes without a ResourceCases subclass: {sorted(missing)}"
     assert not (covered & set(EXEMPT))

@@ -61,6 +61,10 @@ def test_405(api_a):
     assert_problem(api_a.get("/api/token-auth/"), 405, "method_not_allowed")
 
 
+def test_405_for_options_too(api_a):
+    assert_problem(api_a.options("/api/users/"), 405, "method_not_allowed")
+
+
 def test_406(api_a):
     assert_problem(api_a.get("/api/users/", HTTP_ACCEPT="text/csv"), 406, "not_acceptable")
 

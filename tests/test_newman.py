@@ -40,6 +40,8 @@ def test_collection_covers_every_operation():
 def test_newman_runs_the_collection(live_server, org_a, tmp_path):
     if not NEWMAN.exists():
         pytest.fail("newman is missing: run `npm ci` (make test does)")
+    org_a.feature_families = org_a.feature_care_status = org_a.feature_invitations = True
+    org_a.save()
     make_app(org_a)
     make_person(org_a, "joost")
     port = live_server.url.rsplit(":", 1)[1]

@@ -213,6 +213,7 @@ AXES_VERBOSE = False
 JWT_LIFETIME = env_int("OMGEVING_JWT_LIFETIME", 300)
 JWT_LEEWAY = min(env_int("OMGEVING_JWT_LEEWAY", 10), 30)
 JWT_REFRESH_CAP = env_int("OMGEVING_JWT_REFRESH_CAP", 3600)
+INVITATION_LIFETIME = env_int("OMGEVING_INVITATION_LIFETIME", 14 * 24 * 3600)  # seconds
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MAX = env_int("OMGEVING_PAGE_SIZE_MAX", 100)
 
@@ -226,6 +227,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["omgeving.api.filters.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "omgeving.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "omgeving.api.errors.exception_handler",
+    # OPTIONS is not part of the API (no CORS, the schema describes everything): 405.
+    "DEFAULT_METADATA_CLASS": None,
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
@@ -252,7 +255,13 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
     },
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "RelationAuthorisationEnum": "omgeving.network.models.RelationAuthorisation",
+        "PersonAuthorisationEnum": "omgeving.accounts.models.Authorisation",
+        "GroupKindEnum": "omgeving.network.models.Group.Kind",
+        "InvitationKindEnum": "omgeving.network.models.Invitation.Kind",
+        "InvitationStateEnum": "omgeving.network.models.Invitation.State",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "omgeving.api.schema.add_problem_responses",

@@ -9,11 +9,15 @@ from omgeving.api.converters import IdConverter
 from omgeving.api.views import ApiRootView
 from omgeving.audit.api.views import AccessLogViewSet
 from omgeving.network.api.views import (
+    CareStatusViewSet,
+    FamilyViewSet,
     GroupClientViewSet,
     GroupMemberViewSet,
     GroupViewSet,
+    InvitationViewSet,
     RelationTypeViewSet,
     RelationViewSet,
+    UserCareStatusViewSet,
     UserNetworkViewSet,
 )
 from omgeving.tokens.api.views import TokenObtainView, TokenRefreshView, TokenVerifyView
@@ -37,6 +41,10 @@ router.register("relations", RelationViewSet, basename="relation")
 router.register("groups", GroupViewSet, basename="group")
 router.register("group-members", GroupMemberViewSet, basename="group-member")
 router.register("group-clients", GroupClientViewSet, basename="group-client")
+router.register("families", FamilyViewSet, basename="family")
+router.register("care-statuses", CareStatusViewSet, basename="care-status")
+router.register("users", UserCareStatusViewSet, basename="user-care-status")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("access-log", AccessLogViewSet, basename="access-log")
 
 api_patterns = [

@@ -33,6 +33,8 @@ def test_schemathesis_finds_nothing(live_server, org_a, settings):
     # Fuzzing token-auth with wrong passwords would lock the fuzzer's own address out;
     # the lockout has its own tests (tests/test_lockout.py).
     settings.AXES_FAILURE_LIMIT = 10**9
+    org_a.feature_families = org_a.feature_care_status = org_a.feature_invitations = True
+    org_a.save()
     make_app(org_a, username="fuzzer")
     for i in range(3):
         make_person(org_a, f"person{i}", Role.CLIENT, bsn="111222333" if i == 0 else "")

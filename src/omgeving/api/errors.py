@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from omgeving.accounts.services import ConflictError
+from omgeving.network.features import FeatureDisabled
 
 from .problems import PROBLEM_CONTENT_TYPE, WWW_AUTHENTICATE, problem, problem_response
 
@@ -67,6 +68,9 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             [exceptions.ErrorDetail("The request conflicts with existing data.",
                                     code="conflict")])
+    elif isinstance(exc, FeatureDisabled):
+        exc = exceptions.NotFound(str(exc), code="feature_disabled")
+        status_code = 404
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
         status_code = 404

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from omgeving.accounts import grants
@@ -9,6 +10,7 @@ class ApplicationPermission(BasePermission):
     """The one gate of every API view:
 
     1. an authenticated Application user of the request's organisation (else 401/403);
+       for a per-organisation feature (`feature`), switched on (else 404 `feature_disabled`);
     2. holding the grant the view needs: `required_grant` if the view names one, else
        `<family>:read` for safe methods and `<family>:write` for the rest, the family being
        `action_grant_families[action]` or `grant_family` (else 403 `missing_grant`, naming
@@ -24,6 +26,10 @@ class ApplicationPermission(BasePermission):
         if not (user is not None and getattr(user, "is_application", False)
                 and organization is not None and user.organization_id == organization.pk):
             return False
+        feature = getattr(view, "feature", None)
+        if feature and not organization.has_feature(feature):
+            raise NotFound(f"The feature '{feature}' is not switched on for this "
+                           "organisation.", code="feature_disabled")
         required = required_grant(view, request)
         if required and not user.has_grant(required):
             self.code = "missing_grant"

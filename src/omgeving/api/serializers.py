@@ -45,17 +45,19 @@ class StrictSerializerMixin:
                     {name: [exceptions.ErrorDetail("Unknown field.", code="unknown_field")]
                      for name in unknown}
                 )
-            # DRF turns 0 into "0"; a string field takes strings only.
-            wrong = sorted(
-                name for name, value in data.items()
-                if isinstance(self.fields[name], serializers.CharField)
-                and value is not None and not isinstance(value, str)
-            )
-            if wrong:
-                raise exceptions.ValidationError(
-                    {name: [exceptions.ErrorDetail("Not a string.", code="invalid")]
-                     for name in wrong}
-                )
+            # DRF turns 0 into "0" and a JSON object into the list of its keys; a string field
+            # takes strings only, a list field lists only.
+            errors = {}
+            for name, value in data.items():
+                field = self.fields[name]
+                if (isinstance(field, serializers.CharField) and value is not None
+                        and not isinstance(value, str)):
+                    errors[name] = [exceptions.ErrorDetail("Not a string.", code="invalid")]
+                elif (isinstance(field, serializers.ListField | serializers.ManyRelatedField)
+                      and not isinstance(value, list)):
+                    errors[name] = [exceptions.ErrorDetail("Not a list.", code="not_a_list")]
+            if errors:
+                raise exceptions.ValidationError(errors)
         return super().to_internal_value(data)
 
 

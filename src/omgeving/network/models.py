@@ -171,3 +171,151 @@ class GroupClient(TenantModel, Period):
 
     def __str__(self) -> str:
         return f"{self.client}, client of {self.group}"
+
+
+# --- per-organisation features -------------------------------------------------------------
+
+class Family(TenantModel):
+    """A household (gezin): a name, an address, its members (clients and relatives)."""
+
+    name = models.CharField(max_length=150)
+    street = models.CharField(max_length=150, blank=True)
+    house_number = models.CharField(max_length=20, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "families"
+        constraints = [models.UniqueConstraint(fields=["organization", "external_id"],
+                                               condition=Q(external_id__isnull=False),
+                                               name="family_external_id_unique_per_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def member_users(self):
+        from omgeving.accounts.models import User
+
+        return User.objects.for_organization(self.organization).filter(
+            pk__in=FamilyMember.objects.for_organization(self.organization)
+            .filter(family=self).values("user_id")).order_by("id")
+
+
+class FamilyMember(TenantModel):
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["family", "user"],
+                                               name="familymember_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.family}"
+
+
+class CareStatus(TenantModel):
+    """An organisation-defined status of a client's care: waiting list, in care, aftercare…"""
+
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "care statuses"
+        constraints = [models.UniqueConstraint(fields=["organization", "name"],
+                                               name="carestatus_name_unique_per_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientCareStatus(TenantModel):
+    """One change of a client's care status; the latest is the current status."""
+
+    client = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    status = models.ForeignKey(CareStatus, on_delete=models.PROTECT, related_name="+")
+    set_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
+                               related_name="+")
+    set_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        indexes = [models.Index(fields=["client", "-set_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.status} ({self.set_at:%Y-%m-%d})"
+
+
+class Invitation(TenantModel):
+    class Kind(models.TextChoices):
+        NETWORK = "network", "Into a client's network"
+        CLIENT = "client", "A client, to a counselor"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        ACCEPTED = "accepted", "accepted"
+        DECLINED = "declined", "declined"
+        REVOKED = "revoked", "revoked"
+        EXPIRED = "expired", "expired"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    client = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", help_text="network: whose network; client: "
+                               "the client, once known (an existing person, or on acceptance).")
+    counselor = models.ForeignKey("accounts.User", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+",
+                                  help_text="client: the professional the client will relate to.")
+    invitee = models.ForeignKey("accounts.User", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+",
+                                help_text="An existing person; empty for a new one.")
+    email = models.EmailField(blank=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    authorisation = models.CharField(max_length=20, choices=RelationAuthorisation.choices,
+                                     help_text="network: the invitee's authorisation towards "
+                                     "the client; client: the counselor's.")
+    relation_type = models.ForeignKey(RelationType, null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    end_date = models.DateField(null=True, blank=True,
+                                help_text="The relation ends by itself after this day.")
+    invited_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    relation = models.ForeignKey(Relation, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({self.effective_state})"
+
+    @property
+    def effective_state(self) -> str:
+        """Expiry by time alone: a pending invitation past its expiry is expired."""
+        if self.state == self.State.PENDING and self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.state

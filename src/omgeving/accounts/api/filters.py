@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from rest_framework import exceptions
 
-from omgeving.api.filters import ModifiedSinceFilterSet
+from omgeving.api.filters import IdFilter, ModifiedSinceFilterSet
 
 from ..models import Role, User
 
@@ -20,10 +21,14 @@ class UserFilterSet(ModifiedSinceFilterSet):
         help_text="Case-insensitive match in first/last/display name, e-mail or username.",
     )
     external_id = django_filters.CharFilter(field_name="external_id", max_length=100)
+    care_status = IdFilter(method="filter_care_status",
+                           help_text="Clients whose current care status is this one (id); "
+                           "only where the care-status feature is on.")
 
     class Meta:
         model = User
-        fields = ["role", "is_active", "search", "external_id", "modified_since"]
+        fields = ["role", "is_active", "search", "external_id", "care_status",
+                  "modified_since"]
 
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("is_active"):
@@ -35,6 +40,19 @@ class UserFilterSet(ModifiedSinceFilterSet):
 
     def filter_active(self, queryset, name, value):
         return queryset if value == "all" else queryset.filter(is_active=value == "true")
+
+    def filter_care_status(self, queryset, name, value):
+        from omgeving.network.models import ClientCareStatus
+
+        organization = self.request._request.organization
+        if not organization.has_feature("care_status"):
+            raise exceptions.ValidationError({name: [exceptions.ErrorDetail(
+                "Care status is not switched on for this organisation.",
+                code="feature_disabled")]})
+        latest = (ClientCareStatus.objects.for_organization(organization)
+                  .filter(client=OuterRef("pk")).order_by("-set_at", "-id").values("status")[:1])
+        return queryset.annotate(current_care_status=Subquery(latest)).filter(
+            current_care_status=value)
 
     def filter_search(self, queryset, name, value):
         terms = Q()

@@ -46,6 +46,9 @@ def _forbid(exc: services.NotAllowedError):
 )
 class UserViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                   mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin):
+    """The organisation's people: clients, professionals and relatives; administrators and
+    applications are listed but managed in the admin."""
+
     model = User
     filterset_class = UserFilterSet
     grant_family = "users"

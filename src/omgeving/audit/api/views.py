@@ -19,6 +19,8 @@ from .serializers import AccessLogEntrySerializer
     retrieve=extend_schema(summary="One access-log entry"),
 )
 class AccessLogViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """The access log: who read or changed whose data."""
+
     model = AccessLogEntry
     serializer_class = AccessLogEntrySerializer
     filterset_class = AccessLogFilterSet

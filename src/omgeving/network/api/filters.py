@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils import timezone
 
 from omgeving.api.filters import IdFilter, ModifiedSinceFilterSet
 
 from ..models import (
+    CareStatus,
+    Family,
     Group,
     GroupClient,
     GroupMember,
+    Invitation,
     Relation,
     RelationAuthorisation,
     RelationType,
@@ -73,3 +77,44 @@ class RelationTypeFilterSet(ModifiedSinceFilterSet):
     class Meta:
         model = RelationType
         fields = ["modified_since"]
+
+
+class FamilyFilterSet(ModifiedSinceFilterSet):
+    external_id = django_filters.CharFilter(max_length=100)
+    member = IdFilter(field_name="memberships__user_id", help_text="Families of this user.")
+
+    class Meta:
+        model = Family
+        fields = ["external_id", "member", "modified_since"]
+
+
+class CareStatusFilterSet(ModifiedSinceFilterSet):
+    is_active = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_active")
+
+    class Meta:
+        model = CareStatus
+        fields = ["is_active", "modified_since"]
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "true")
+
+
+class InvitationFilterSet(ModifiedSinceFilterSet):
+    state = django_filters.ChoiceFilter(choices=Invitation.State.choices,
+                                        method="filter_state",
+                                        help_text="The computed state (expiry included).")
+    client = IdFilter(field_name="client_id")
+    kind = django_filters.ChoiceFilter(choices=Invitation.Kind.choices)
+
+    class Meta:
+        model = Invitation
+        fields = ["state", "client", "kind", "modified_since"]
+
+    def filter_state(self, queryset, name, value):
+        now = timezone.now()
+        if value == Invitation.State.EXPIRED:
+            return queryset.filter(state=Invitation.State.PENDING, expires_at__lte=now)
+        if value == Invitation.State.PENDING:
+            return queryset.filter(state=value, expires_at__gt=now)
+        return queryset.filter(state=value)

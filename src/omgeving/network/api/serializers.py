@@ -2,10 +2,21 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from omgeving.accounts.api.serializers import OptionalEmailField
 from omgeving.accounts.models import User
-from omgeving.api.serializers import ExternalIdField, StrictModelSerializer
+from omgeving.api.serializers import ExternalIdField, StrictModelSerializer, StrictSerializer
 
-from ..models import Group, GroupClient, GroupMember, Relation, RelationType
+from ..models import (
+    CareStatus,
+    ClientCareStatus,
+    Family,
+    Group,
+    GroupClient,
+    GroupMember,
+    Invitation,
+    Relation,
+    RelationType,
+)
 
 
 class OrganizationScopedFields:
@@ -146,3 +157,84 @@ class AccessSerializer(serializers.Serializer):
     capabilities = serializers.ListField(child=serializers.CharField())
     reasons = serializers.ListField(child=serializers.DictField(),
                                     help_text="The relation paths that grant access.")
+
+
+# --- families, care status, invitations ---------------------------------------------------
+
+class FamilySerializer(StrictModelSerializer):
+    external_id = ExternalIdField()
+    members = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=User.objects.none(), source="member_users",
+        help_text="User ids of the household's members (clients and relatives). Sending the "
+        "list replaces it.")
+
+    class Meta:
+        model = Family
+        fields = ["id", "name", "street", "house_number", "postal_code", "city", "members",
+                  "external_id", "created", "modified"]
+        read_only_fields = ["id", "created", "modified"]
+        validators = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["members"].child_relation.queryset = User.objects.for_organization(
+            self.context.get("organization"))
+        return fields
+
+
+
+class CareStatusSerializer(StrictModelSerializer):
+    class Meta:
+        model = CareStatus
+        fields = ["id", "name", "position", "is_active", "created", "modified"]
+        read_only_fields = ["id", "created", "modified"]
+        validators = []
+
+
+class ClientCareStatusSerializer(serializers.ModelSerializer):
+    status_name = serializers.CharField(source="status.name", read_only=True)
+
+    class Meta:
+        model = ClientCareStatus
+        fields = ["id", "status", "status_name", "set_by", "set_at"]
+        read_only_fields = fields
+
+
+class CareStatusHistorySerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    current = ClientCareStatusSerializer(allow_null=True)
+    history = ClientCareStatusSerializer(many=True, help_text="Newest first.")
+
+
+class SetCareStatusSerializer(OrganizationScopedFields, StrictSerializer):
+    scoped = {"status": CareStatus}
+    status = serializers.PrimaryKeyRelatedField(queryset=CareStatus.objects.none())
+
+
+class InvitationSerializer(OrganizationScopedFields, StrictModelSerializer):
+    scoped = {"client": User, "counselor": User, "invitee": User,
+              "relation_type": RelationType}
+    state = serializers.CharField(source="effective_state", read_only=True)
+    email = OptionalEmailField(required=False)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "kind", "client", "counselor", "invitee", "email", "first_name",
+                  "last_name", "authorisation", "relation_type", "end_date", "invited_by",
+                  "state", "expires_at", "responded_at", "relation", "created", "modified"]
+        read_only_fields = ["id", "invited_by", "state", "expires_at", "responded_at",
+                            "relation", "created", "modified"]
+
+
+class CreatedInvitationSerializer(InvitationSerializer):
+    token = serializers.CharField(read_only=True, help_text="The single-use link token, "
+                                  "shown only now; it goes into the link the invitee opens.")
+
+    class Meta(InvitationSerializer.Meta):
+        fields = [*InvitationSerializer.Meta.fields, "token"]
+        read_only_fields = [*InvitationSerializer.Meta.read_only_fields, "token"]
+
+
+class InvitationTokenSerializer(StrictSerializer):
+    token = serializers.CharField(max_length=200, help_text="The token from the invitation "
+                                  "link.")

@@ -5,7 +5,12 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, ProtectedError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,24 +19,46 @@ from omgeving.accounts.models import Role, User
 from omgeving.accounts.services import ConflictError
 from omgeving.api.viewsets import OrganizationViewSet
 
-from .. import access, services
-from ..models import Group, GroupClient, GroupMember, Relation, RelationType, today
+from .. import access, features, services
+from ..models import (
+    CareStatus,
+    ClientCareStatus,
+    Family,
+    Group,
+    GroupClient,
+    GroupMember,
+    Invitation,
+    Relation,
+    RelationType,
+    today,
+)
 from .filters import (
+    CareStatusFilterSet,
+    FamilyFilterSet,
     GroupClientFilterSet,
     GroupFilterSet,
     GroupMemberFilterSet,
+    InvitationFilterSet,
     RelationFilterSet,
     RelationTypeFilterSet,
 )
 from .serializers import (
     AccessSerializer,
+    CareStatusHistorySerializer,
+    CareStatusSerializer,
+    ClientCareStatusSerializer,
+    CreatedInvitationSerializer,
+    FamilySerializer,
     GroupClientSerializer,
     GroupMemberSerializer,
     GroupSerializer,
+    InvitationSerializer,
+    InvitationTokenSerializer,
     NetworkSerializer,
     PersonSummarySerializer,
     RelationSerializer,
     RelationTypeSerializer,
+    SetCareStatusSerializer,
 )
 
 CONFLICT = {409: OpenApiResponse(description="conflict")}
@@ -69,6 +96,39 @@ class ServiceSaveMixin:
         type(self).save_service(serializer.instance)
 
 
+class UniqueFieldsMixin:
+    """Simple resources whose `unique_fields` are unique within the organisation (409
+    `<field>_taken`) and which cannot be deleted while in use (409 `in_use`)."""
+
+    unique_fields: tuple[str, ...] = ("name",)
+    in_use_message = "This object is in use."
+
+    def _check_unique(self, serializer):
+        others = self.model.objects.for_organization(self.organization)
+        if serializer.instance is not None:
+            others = others.exclude(pk=serializer.instance.pk)
+        for field in self.unique_fields:
+            value = serializer.validated_data.get(field)
+            if value and others.filter(**{field: value}).exists():
+                raise ConflictError({field: ValidationError(
+                    f"One with this {field} exists in this organisation.",
+                    code=f"{field}_taken")})
+
+    def perform_create(self, serializer):
+        self._check_unique(serializer)
+        serializer.save(organization=self.organization)
+
+    def perform_update(self, serializer):
+        self._check_unique(serializer)
+        serializer.save()
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError as exc:
+            raise ConflictError(self.in_use_message, code="in_use") from exc
+
+
 def _end_or_delete(obj):
     """Ending keeps history: a period that has started ends yesterday; one that has not
     started yet is removed."""
@@ -81,41 +141,22 @@ def _end_or_delete(obj):
 
 
 @_crud_schema("relation type", "Deletes the relation type; 409 while relations use it.")
-class RelationTypeViewSet(OrganizationViewSet, *CRUD):
+class RelationTypeViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
+    """The organisation's relation types (mother, teacher, GP, …)."""
+
     model = RelationType
     serializer_class = RelationTypeSerializer
     filterset_class = RelationTypeFilterSet
     grant_family = "relations"
-
-    def _check_name(self, serializer):
-        name = serializer.validated_data.get("name")
-        others = RelationType.objects.for_organization(self.organization).filter(name=name)
-        if serializer.instance is not None:
-            others = others.exclude(pk=serializer.instance.pk)
-        if name and others.exists():
-            raise ConflictError({"name": ValidationError(
-                "A relation type with this name exists.", code="name_taken")})
-
-    def perform_create(self, serializer):
-        self._check_name(serializer)
-        serializer.save(organization=self.organization)
-
-    def perform_update(self, serializer):
-        self._check_name(serializer)
-        serializer.save()
-
-    def perform_destroy(self, instance):
-        try:
-            instance.delete()
-        except ProtectedError as exc:
-            raise ConflictError("Relations use this relation type.",
-                                         code="in_use") from exc
+    in_use_message = "Relations use this relation type."
 
 
 @_crud_schema("relation", "Ends the relation: it gets yesterday as its end date and grants "
               "nothing from today; a relation that has not started yet is removed. The "
               "history is kept.")
 class RelationViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
+    """Direct relations between a client and another person, under rules 1-3."""
+
     model = Relation
     serializer_class = RelationSerializer
     filterset_class = RelationFilterSet
@@ -134,11 +175,14 @@ class RelationViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
 
 
 @_crud_schema("group", "Deletes the group with its memberships; 204.")
-class GroupViewSet(OrganizationViewSet, *CRUD):
+class GroupViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
+    """Groups (teams, locations): their members relate to all of their clients."""
+
     model = Group
     serializer_class = GroupSerializer
     filterset_class = GroupFilterSet
     grant_family = "relations"
+    unique_fields = ("name", "external_id")
 
     def get_base_queryset(self, queryset):
         org = self.organization
@@ -147,29 +191,12 @@ class GroupViewSet(OrganizationViewSet, *CRUD):
             Prefetch("clients", queryset=GroupClient.objects.for_organization(org)),
         ).order_by("id")
 
-    def _check_unique(self, serializer):
-        data = serializer.validated_data
-        others = Group.objects.for_organization(self.organization)
-        if serializer.instance is not None:
-            others = others.exclude(pk=serializer.instance.pk)
-        for field in ("name", "external_id"):
-            if data.get(field) and others.filter(**{field: data[field]}).exists():
-                raise ConflictError({field: ValidationError(
-                    f"A group with this {field} exists.", code=f"{field}_taken")})
-
-    def perform_create(self, serializer):
-        self._check_unique(serializer)
-        serializer.save(organization=self.organization)
-
-    def perform_update(self, serializer):
-        self._check_unique(serializer)
-        serializer.save()
-
-
 
 @_crud_schema("group membership", "Ends the membership (yesterday), or removes it when it "
               "has not started.")
 class GroupMemberViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
+    """Professionals' memberships of groups, each with a period."""
+
     model = GroupMember
     serializer_class = GroupMemberSerializer
     filterset_class = GroupMemberFilterSet
@@ -190,6 +217,8 @@ class GroupMemberViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
 @_crud_schema("group client", "Ends the client's group membership (yesterday), or removes it "
               "when it has not started.")
 class GroupClientViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
+    """Clients' memberships of groups, each with a period."""
+
     model = GroupClient
     serializer_class = GroupClientSerializer
     filterset_class = GroupClientFilterSet
@@ -272,3 +301,157 @@ class UserNetworkViewSet(OrganizationViewSet):
             "not_authorised": [c for c, ok in result.categories.items() if not ok],
             "capabilities": result.capabilities, "reasons": result.reasons,
         })
+
+
+# --- families, care status, invitations ---------------------------------------------------
+
+@_crud_schema("family", "Deletes the family (the household grouping); its members stay.")
+class FamilyViewSet(OrganizationViewSet, *CRUD):
+    """Households: clients and relatives under one name and address."""
+
+    model = Family
+    serializer_class = FamilySerializer
+    filterset_class = FamilyFilterSet
+    grant_family = "families"
+    feature = "families"
+    audit_resource = "families"
+
+    def audit_subjects(self, family):
+        return list(family.member_users)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        members = data.pop("member_users", None)
+        serializer.instance = features.save_family(
+            Family(organization=self.organization, **data), members)
+        self._audited(serializer.instance)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        members = data.pop("member_users", None)
+        for name, value in data.items():
+            setattr(serializer.instance, name, value)
+        features.save_family(serializer.instance, members)
+
+
+@_crud_schema("care status", "Deletes the status; 409 while clients have (had) it — set "
+              "`is_active` to false instead.")
+@extend_schema_view(list=extend_schema(summary="List care statuses", parameters=[
+    OpenApiParameter("is_active", str, enum=["true", "false"])]))
+class CareStatusViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
+    """The organisation's care statuses (waiting list, in care, aftercare, …)."""
+
+    model = CareStatus
+    serializer_class = CareStatusSerializer
+    filterset_class = CareStatusFilterSet
+    grant_family = "care_status"
+    feature = "care_status"
+    in_use_message = "Clients have (had) this care status."
+
+
+class UserCareStatusViewSet(OrganizationViewSet):
+    """A client's current care status and its history."""
+
+    model = User
+    grant_family = "care_status"
+    feature = "care_status"
+    audit_resource = "care-status"
+
+    def _answer(self, client, status_code=200):
+        history = list(ClientCareStatus.objects.for_organization(self.organization)
+                       .filter(client=client).select_related("status"))
+        data = {"client": client.pk,
+                "current": ClientCareStatusSerializer(history[0]).data if history else None,
+                "history": ClientCareStatusSerializer(history, many=True).data}
+        return Response(data, status=status_code)
+
+    @extend_schema(operation_id="users_care_status_retrieve", summary="A client's care status",
+                   responses={200: CareStatusHistorySerializer})
+    @action(detail=True, methods=["get"], url_path="care-status")
+    def care_status(self, request, pk=None):
+        return self._answer(self.get_object())
+
+    @extend_schema(operation_id="users_care_status_set", summary="Set a client's care status",
+                   request=SetCareStatusSerializer,
+                   responses={201: CareStatusHistorySerializer},
+                   description="Appends to the history; the new status is current from now. "
+                   "`set_by` is the Application user.")
+    @care_status.mapping.post
+    def set_care_status(self, request, pk=None):
+        client = self.get_object()
+        serializer = SetCareStatusSerializer(data=request.data,
+                                             context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        features.set_care_status(client, serializer.validated_data["status"], request.user)
+        return self._answer(client, 201)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List invitations", description="`state` is computed: a "
+                       "pending invitation past `expires_at` is `expired`."),
+    retrieve=extend_schema(summary="Get one invitation"),
+    create=extend_schema(summary="Invite", responses={201: CreatedInvitationSerializer},
+                         description="`network`: invite a new person (email, names) or an "
+                         "existing one (invitee) into `client`'s network with "
+                         "`authorisation`. `client`: invite a new or existing client to relate "
+                         "to `counselor` (an application names the counselor). The answer "
+                         "carries the single-use link `token`, shown only now."),
+)
+class InvitationViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        mixins.CreateModelMixin):
+    """Invitations into a client's network, or of a client to a counselor."""
+
+    model = Invitation
+    serializer_class = InvitationSerializer
+    filterset_class = InvitationFilterSet
+    grant_family = "invitations"
+    feature = "invitations"
+    audit_resource = "invitations"
+
+    def get_base_queryset(self, queryset):
+        return queryset.order_by("id")
+
+    def audit_subjects(self, invitation):
+        return [invitation.client, invitation.invitee]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation, token = features.create_invitation(Invitation(
+            organization=self.organization, invited_by=request.user,
+            **serializer.validated_data))
+        self._audited(invitation)
+        data = {**InvitationSerializer(invitation, context=self.get_serializer_context()).data,
+                "token": token}
+        return Response(data, status=201)
+
+    def _by_token(self, request, service):
+        serializer = InvitationTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = service(self.organization, serializer.validated_data["token"])
+        self._audited(invitation)
+        return Response(InvitationSerializer(invitation,
+                                             context=self.get_serializer_context()).data)
+
+    @extend_schema(summary="Accept an invitation", request=InvitationTokenSerializer,
+                   responses={200: InvitationSerializer},
+                   description="With the token from the link: creates the person if new and "
+                   "the relation (with the invitation's authorisation and end date); the "
+                   "token is then used up.")
+    @action(detail=False, methods=["post"])
+    def accept(self, request):
+        return self._by_token(request, features.accept_invitation)
+
+    @extend_schema(summary="Decline an invitation", request=InvitationTokenSerializer,
+                   responses={200: InvitationSerializer})
+    @action(detail=False, methods=["post"])
+    def decline(self, request):
+        return self._by_token(request, features.decline_invitation)
+
+    @extend_schema(summary="Revoke a pending invitation", request=None,
+                   responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        invitation = features.revoke_invitation(self.get_object())
+        return Response(InvitationSerializer(invitation,
+                                             context=self.get_serializer_context()).data)

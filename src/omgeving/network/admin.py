@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from omgeving.tenancy.admin_base import TenantInline, TenantModelAdmin
+
+from . import features, services
+from .models import (
+    CareStatus,
+    ClientCareStatus,
+    Family,
+    FamilyMember,
+    Group,
+    GroupClient,
+    GroupMember,
+    Invitation,
+    Relation,
+    RelationType,
+)
+
+
+@admin.register(RelationType)
+class RelationTypeAdmin(TenantModelAdmin):
+    list_display = ["name", "external_id"]
+    search_fields = ["name"]
+
+
+@admin.register(Relation)
+class RelationAdmin(TenantModelAdmin):
+    list_display = ["client", "person", "authorisation", "relation_type", "start_date",
+                    "end_date"]
+    list_filter = ["authorisation"]
+    search_fields = ["client__username", "person__username"]
+    rule_check = staticmethod(services.check_relation)
+    rule_save = staticmethod(services.save_relation)
+
+
+class GroupMemberInline(TenantInline):
+    model = GroupMember
+    rule_check = staticmethod(services.check_group_member)
+
+
+class GroupClientInline(TenantInline):
+    model = GroupClient
+    rule_check = staticmethod(services.check_group_client)
+
+
+@admin.register(Group)
+class GroupAdmin(TenantModelAdmin):
+    list_display = ["name", "kind", "external_id"]
+    search_fields = ["name"]
+    inlines = [GroupMemberInline, GroupClientInline]
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            instance.organization = request.organization
+            instance.save()  # the inline form has run the rules already
+        for instance in formset.deleted_objects:
+            instance.delete()
+
+
+class FamilyMemberInline(TenantInline):
+    model = FamilyMember
+    feature = "families"
+    rule_check = staticmethod(lambda member: services.check_in_network(member.user, "user"))
+
+
+@admin.register(Family)
+class FamilyAdmin(TenantModelAdmin):
+    feature = "families"
+    list_display = ["name", "city", "external_id"]
+    search_fields = ["name", "city"]
+    inlines = [FamilyMemberInline]
+    rule_save = staticmethod(features.save_family)
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            instance.organization = request.organization
+            instance.save()  # the inline form has run the rules already
+        for instance in formset.deleted_objects:
+            instance.delete()
+
+
+@admin.register(CareStatus)
+class CareStatusAdmin(TenantModelAdmin):
+    feature = "care_status"
+    list_display = ["name", "position", "is_active"]
+
+
+@admin.register(ClientCareStatus)
+class ClientCareStatusAdmin(TenantModelAdmin):
+    """The history is kept as it happened: read-only here; set statuses through the API."""
+
+    feature = "care_status"
+    list_display = ["client", "status", "set_by", "set_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TenantModelAdmin):
+    feature = "invitations"
+    list_display = ["id", "kind", "client", "email", "authorisation", "state", "expires_at"]
+    list_filter = ["kind", "state"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # invitations come from the API (and later the portal) with their link
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected pending invitations")
+    def revoke(self, request, queryset):
+        revoked = 0
+        for invitation in queryset:
+            if invitation.effective_state == Invitation.State.PENDING:
+                features.revoke_invitation(invitation)
+                revoked += 1
+        self.message_user(request, f"{revoked} invitation(s) revoked.")
