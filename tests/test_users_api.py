@@ -234,3 +234,12 @@ def test_empty_bsn_means_none(api_a, people):
 def test_resources_take_json_only(api_a):
     response = api_a.post("/api/users/", {"username": "x", "roles": "CLIENT"})  # multipart
     assert response.status_code == 415
+
+
+@pytest.mark.parametrize("value", ["0266-03-14T19:17:53.0%2B19:36", "0001-01-01T00:00:00%2B05:00"])
+def test_odd_but_valid_looking_date_times_are_handled(api_a, value):
+    """Found by schemathesis on PostgreSQL: an offset beyond what PostgreSQL takes was a 500."""
+    response = api_a.get(f"/api/users/?modified_since={value}")
+    assert response.status_code in (200, 400)
+    assert response.status_code == 200 or response.json()["errors"][0]["field"] == \
+        "modified_since"

@@ -6,7 +6,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -68,6 +68,13 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             [exceptions.ErrorDetail("The request conflicts with existing data.",
                                     code="conflict")])
+    elif isinstance(exc, DataError):
+        # A backstop for input the database refuses but validation let through.
+        logger.warning("Database refused a value, answered as 400: %s", exc)
+        status_code = status.HTTP_400_BAD_REQUEST
+        exc = exceptions.ValidationError(
+            [exceptions.ErrorDetail("A value is out of the range the database accepts.",
+                                    code="invalid")])
     elif isinstance(exc, FeatureDisabled):
         exc = exceptions.NotFound(str(exc), code="feature_disabled")
         status_code = 404

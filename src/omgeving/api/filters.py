@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
@@ -60,10 +62,29 @@ class StrictFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view) if is_list else queryset
 
 
+class UtcDateTimeField(forms.DateTimeField):
+    """An ISO 8601 date-time, turned into UTC before it reaches the database: an offset that
+    Python allows but PostgreSQL does not (+19:36), or a date that leaves the calendar in
+    UTC, is a 400 rather than a database error."""
+
+    def to_python(self, value):
+        value = django_filters.fields.IsoDateTimeField().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except (OverflowError, ValueError) as exc:
+            raise forms.ValidationError("Out of range.", code="invalid") from exc
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class ModifiedSinceFilterSet(django_filters.FilterSet):
     """Base filter set: every collection can be synchronised with `modified_since`."""
 
-    modified_since = django_filters.IsoDateTimeFilter(
+    modified_since = UtcDateTimeFilter(
         field_name="modified", lookup_expr="gte",
         help_text="Only objects modified at or after this ISO 8601 date-time.",
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 
-from omgeving.api.filters import IdFilter, StatusFilter
+from omgeving.api.filters import IdFilter, StatusFilter, UtcDateTimeFilter
 
 from ..models import AccessLogEntry, Action
 
@@ -14,9 +14,9 @@ class AccessLogFilterSet(django_filters.FilterSet):
     resource = django_filters.CharFilter(max_length=50)
     action = django_filters.ChoiceFilter(choices=Action.choices)
     status = StatusFilter(help_text="HTTP status of the answer.")
-    since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte",
+    since = UtcDateTimeFilter(field_name="timestamp", lookup_expr="gte",
                                              help_text="At or after this ISO 8601 date-time.")
-    until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt",
+    until = UtcDateTimeFilter(field_name="timestamp", lookup_expr="lt",
                                              help_text="Before this ISO 8601 date-time.")
 
     class Meta:

@@ -184,6 +184,10 @@ class FamilySerializer(StrictModelSerializer):
 
 
 class CareStatusSerializer(StrictModelSerializer):
+    # Explicit bounds: left to the model field they would follow the database (SQLite's range
+    # is wider than PostgreSQL's smallint) and the schema would differ per database.
+    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+
     class Meta:
         model = CareStatus
         fields = ["id", "name", "position", "is_active", "created", "modified"]
