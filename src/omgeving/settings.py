@@ -127,9 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("OMGEVING_CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Keep connections between requests (per thread): opening one, and for SQLite setting its
+# pragmas, on every request costs more than most requests themselves.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("OMGEVING_CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
