@@ -54,3 +54,25 @@ def test_features_are_hidden_when_off(admin_client, org_a):
     org_a.save()
     assert "/admin/network/family/" in admin_client.get("/admin/").content.decode()
     assert admin_client.get("/admin/network/family/").status_code == 200
+
+
+def test_group_inlines_run_the_rules(admin_client, org_a):
+    from omgeving.network.models import Group, GroupMember
+
+    guardian = make_person(org_a, "ans", Role.GUARDIAN)
+    counselor = make_person(org_a, "pieter", Role.COUNSELOR)
+
+    def post(user):
+        return admin_client.post("/admin/network/group/add/", {
+            "name": f"Team {user.username}", "kind": "team",
+            "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "0",
+            "members-0-user": user.pk, "members-0-role": "COUNSELOR",
+            "members-0-start_date": "2026-01-01",
+            "clients-TOTAL_FORMS": "0", "clients-INITIAL_FORMS": "0"})
+
+    response = post(guardian)
+    assert response.status_code == 200 and "professionals" in response.content.decode()
+    assert not Group.objects.exists()
+    assert post(counselor).status_code == 302
+    member = GroupMember.objects.get()
+    assert member.user == counselor and member.organization == org_a

@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 
 from omgeving.accounts.admin_site import is_platform_request
+from omgeving.tenancy.admin_base import ReadOnlyAdminMixin
 
 from .models import AccessLogEntry
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: nobody adds, changes or deletes access-log entries."""
 
     list_display = ["timestamp", "actor_username", "action", "resource", "subject", "status",
@@ -25,12 +26,3 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return not is_platform_request(request) and super().has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

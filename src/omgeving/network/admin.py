@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from omgeving.tenancy.admin_base import TenantInline, TenantModelAdmin
+from omgeving.tenancy.admin_base import ReadOnlyAdminMixin, TenantInline, TenantModelAdmin
 
 from . import features, services
 from .models import (
@@ -51,13 +51,6 @@ class GroupAdmin(TenantModelAdmin):
     search_fields = ["name"]
     inlines = [GroupMemberInline, GroupClientInline]
 
-    def save_formset(self, request, form, formset, change):
-        for instance in formset.save(commit=False):
-            instance.organization = request.organization
-            instance.save()  # the inline form has run the rules already
-        for instance in formset.deleted_objects:
-            instance.delete()
-
 
 class FamilyMemberInline(TenantInline):
     model = FamilyMember
@@ -73,13 +66,6 @@ class FamilyAdmin(TenantModelAdmin):
     inlines = [FamilyMemberInline]
     rule_save = staticmethod(features.save_family)
 
-    def save_formset(self, request, form, formset, change):
-        for instance in formset.save(commit=False):
-            instance.organization = request.organization
-            instance.save()  # the inline form has run the rules already
-        for instance in formset.deleted_objects:
-            instance.delete()
-
 
 @admin.register(CareStatus)
 class CareStatusAdmin(TenantModelAdmin):
@@ -88,20 +74,11 @@ class CareStatusAdmin(TenantModelAdmin):
 
 
 @admin.register(ClientCareStatus)
-class ClientCareStatusAdmin(TenantModelAdmin):
+class ClientCareStatusAdmin(ReadOnlyAdminMixin, TenantModelAdmin):
     """The history is kept as it happened: read-only here; set statuses through the API."""
 
     feature = "care_status"
     list_display = ["client", "status", "set_by", "set_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invitation)

@@ -113,8 +113,8 @@ def check_group_member(member: GroupMember) -> None:
                      "not_a_professional")
     check_period(member)
     same = GroupMember.objects.for_organization(member.organization).filter(
-        group=member.group, user=member.user)
-    if _overlapping(same, member).exists():
+        group_id=member.group.pk, user=member.user)
+    if member.group.pk is not None and _overlapping(same, member).exists():
         raise _error(None, "This person is already a member of this group in an overlapping "
                      "period.", "duplicate_membership", conflict=True)
 
@@ -129,8 +129,8 @@ def check_group_client(entry: GroupClient) -> None:
         raise _error("client", "Only clients are a group's clients.", "not_a_client")
     check_period(entry)
     same = GroupClient.objects.for_organization(entry.organization).filter(
-        group=entry.group, client=entry.client)
-    if _overlapping(same, entry).exists():
+        group_id=entry.group.pk, client=entry.client)
+    if entry.group.pk is not None and _overlapping(same, entry).exists():
         raise _error(None, "This client is already in this group in an overlapping period.",
                      "duplicate_membership", conflict=True)
 

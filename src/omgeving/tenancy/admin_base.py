@@ -81,6 +81,26 @@ class TenantModelAdmin(TenantAccess, admin.ModelAdmin):
         obj.organization = request.organization
         (type(self).rule_save or (lambda o: o.save()))(obj)
 
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            instance.organization = request.organization
+            instance.save()  # the inline forms have run the rules already
+        for instance in formset.deleted_objects:
+            instance.delete()
+
+
+class ReadOnlyAdminMixin:
+    """Records kept as they happened: shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class TenantInline(TenantAccess, admin.TabularInline):
     rule_check = None
