@@ -50,6 +50,7 @@ schema: install-test
 	$(BIN)/python scripts/build_postman.py
 
 bench: install-test
+	command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/users_list.py
 
 clean:
