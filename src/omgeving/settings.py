@@ -221,12 +221,12 @@ PAGE_SIZE_MAX = env_int("OMGEVING_PAGE_SIZE_MAX", 100)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["omgeving.tokens.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["omgeving.api.permissions.ApplicationPermission"],
-    "DEFAULT_RENDERER_CLASSES": ["omgeving.api.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # JSON only
     # Resources take JSON only; the token endpoints also take form data (see tokens/api).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "omgeving.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["omgeving.api.filters.StrictFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "omgeving.api.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "omgeving.api.errors.exception_handler",
     # OPTIONS is not part of the API (no CORS, the schema describes everything): 405.
     "DEFAULT_METADATA_CLASS": None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -59,10 +58,6 @@ DESCRIPTIONS = {
     "`too_many_attempts`); the `Retry-After` header gives the seconds to wait.",
     500: "Unexpected server error (`code`: `server_error`); no internals are disclosed.",
 }
-
-
-class AutoSchema(SpectacularAutoSchema):
-    pass
 
 
 class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
