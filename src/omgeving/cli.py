@@ -8,7 +8,7 @@
                                   give an administrator (or, without --org, a platform
                                   superuser) a TOTP device; prints its QR code and URI
     omgeving demo                 create (idempotently) the demo organisation and its users
-    omgeving serve [--bind ADDR]  serve with gunicorn (threaded workers, keep-alive)
+    omgeving serve [--bind ADDR]  serve with granian (asynchronous reads, threaded Django)
     omgeving <django command>     any Django management command, e.g. `omgeving migrate`
 """
 
@@ -125,18 +125,39 @@ def cmd_demo(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from gunicorn.app.wsgiapp import run
+    """granian reads requests asynchronously (header deadline, buffered bodies: see
+    omgeving/serving.py) and runs Django in a bounded thread pool per worker."""
+    from granian.cli import cli
 
+    host, _, port = args.bind.rpartition(":")
+    os.environ["OMGEVING_THREADS"] = str(args.threads)
+    _warn_about_secret()
     sys.argv = [
-        "gunicorn", "omgeving.wsgi:application",
-        "--bind", args.bind,
-        "--worker-class", "gthread",
+        "granian", "--interface", "asginl", "--factory", "omgeving.serving:application",
+        "--host", host or "127.0.0.1", "--port", port,
         "--workers", str(args.workers),
-        "--threads", str(args.threads),
-        "--keep-alive", "5",
-        "--access-logfile", "-",
+        "--http", "1",
+        "--http1-header-read-timeout", str(HEADER_TIMEOUT_MS),
+        "--backpressure", str(args.backpressure),
+        "--access-log",
+        "--no-ws",
     ]
-    return run()
+    return cli()
+
+
+HEADER_TIMEOUT_MS = int(os.environ.get("OMGEVING_HEADER_TIMEOUT", 10)) * 1000
+
+
+def _warn_about_secret() -> None:
+    """Several app servers need one signing secret; a generated one is per machine."""
+    if os.environ.get("OMGEVING_SECRET_KEY"):
+        return
+    database = os.environ.get("DATABASE_URL", "")
+    if database and not database.startswith("sqlite"):
+        print("WARNING: OMGEVING_SECRET_KEY is not set. This server signs tokens with a key "
+              "generated in its own var/ folder; other app servers of the same database "
+              "will refuse its tokens and it theirs. Set OMGEVING_SECRET_KEY to one secret "
+              "on every server.", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--bind", default=os.environ.get("OMGEVING_BIND", "127.0.0.1:8000"))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("OMGEVING_WORKERS", 2)))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("OMGEVING_THREADS", 8)))
+    serve.add_argument("--backpressure", type=int,
+                       default=int(os.environ.get("OMGEVING_BACKPRESSURE", 256)),
+                       help="requests in progress per worker, slow ones included")
     serve.set_defaults(func=cmd_serve)
 
     if argv and argv[0] not in {"org", "user", "otp", "demo", "serve", "-h", "--help"}:

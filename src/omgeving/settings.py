@@ -23,6 +23,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from omgeving.api.limits import max_body_bytes
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -81,6 +83,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "omgeving.api.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "omgeving.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -215,6 +218,11 @@ JWT_LIFETIME = env_int("OMGEVING_JWT_LIFETIME", 300)
 JWT_LEEWAY = min(env_int("OMGEVING_JWT_LEEWAY", 10), 30)
 JWT_REFRESH_CAP = env_int("OMGEVING_JWT_REFRESH_CAP", 3600)
 INVITATION_LIFETIME = env_int("OMGEVING_INVITATION_LIFETIME", 14 * 24 * 3600)  # seconds
+# Request limits (omgeving/api/limits.py): bodies, parameters, form fields.
+MAX_BODY = max_body_bytes()
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MAX = env_int("OMGEVING_PAGE_SIZE_MAX", 100)
 
@@ -223,7 +231,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["omgeving.api.permissions.ApplicationPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # JSON only
     # Resources take JSON only; the token endpoints also take form data (see tokens/api).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["omgeving.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "omgeving.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["omgeving.api.filters.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -274,7 +282,9 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_security": {"()": "omgeving.logs.OneLineSecurityRecords"}},
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "filters": ["one_line_security"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("OMGEVING_LOG_LEVEL", "INFO")},
     "loggers": {
         # Every 4xx is a documented answer, not a server problem worth a warning line.

@@ -69,5 +69,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "omgeving.api.errors.handler400"
 handler404 = "omgeving.api.errors.handler404"
 handler500 = "omgeving.api.errors.handler500"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
@@ -78,6 +84,19 @@ def exception_handler(exc, context):
     elif isinstance(exc, FeatureDisabled):
         exc = exceptions.NotFound(str(exc), code="feature_disabled")
         status_code = 404
+    elif isinstance(exc, RequestDataTooBig):
+        exc = exceptions.APIException("The request body is too large.", code="body_too_large")
+        exc.status_code = status_code = 413
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ValidationError(
+            [exceptions.ErrorDetail("Too many parameters or form fields.",
+                                    code="too_many_parameters")])
+        status_code = 400
+    elif isinstance(exc, SuspiciousOperation):
+        logger.warning("Suspicious request answered as 400: %s", exc)
+        exc = exceptions.ValidationError(
+            [exceptions.ErrorDetail("The request was refused.", code="bad_request")])
+        status_code = 400
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
         status_code = 404
@@ -126,6 +145,14 @@ def handler404(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def handler400(request, exception=None):
+    if request.path_info.startswith("/api/"):
+        return problem_response(400, code="bad_request", detail="The request was refused.")
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
 
 
 def handler500(request):

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from omgeving.api.parsers import StrictJSONParser
 
 from .. import services
 from ..authentication import WWW_AUTHENTICATE, token_failure
@@ -25,7 +27,7 @@ class TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     # As the original API: credentials as JSON or as a form.
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, FormParser, MultiPartParser]  # bodies ≤ 8 KiB
 
     @property
     def organization(self):

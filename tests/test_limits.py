@@ -1,0 +1,86 @@
+"""Input limits (omgeving/api/limits.py, api/parsers.py): every bad input is a documented
+problem+json answer, never a 500, and nothing is written."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from omgeving.accounts.models import User
+
+from .test_errors import assert_problem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_json_body_over_the_limit_is_413_unread(api_a, settings):
+    body = '{"username": "' + "x" * (1024 * 1024) + '", "roles": ["CLIENT"]}'
+    assert_problem(api_a.post("/api/users/", body, content_type="application/json"),
+                   413, "body_too_large")
+
+
+def test_token_endpoints_take_small_bodies_only(anon_a):
+    # A 300 MB upload is refused on its declared length, before anything reads or spools it.
+    response = anon_a.generic("POST", "/api/token-auth/", b"",
+                              content_type="multipart/form-data; boundary=x",
+                              CONTENT_LENGTH="300000000")
+    assert_problem(response, 413, "body_too_large")
+    big = '{"username": "api", "password": "' + "p" * 9000 + '"}'
+    assert_problem(anon_a.post("/api/token-auth/", big, content_type="application/json"),
+                   413, "body_too_large")
+
+
+def test_chunked_bodies_the_server_did_not_read_are_411(anon_a):
+    response = anon_a.generic("POST", "/api/token-auth/", b"", content_type="application/json",
+                              HTTP_TRANSFER_ENCODING="chunked")
+    assert_problem(response, 411, "length_required")
+
+
+def test_too_many_query_parameters_is_400(api_a):
+    query = "&".join(f"p{i}=1" for i in range(1001))
+    assert_problem(api_a.get(f"/api/users/?{query}"), 400, "too_many_parameters")
+
+
+def test_too_many_form_fields_is_400(anon_a):
+    body = "&".join(f"f{i}=1" for i in range(1001))
+    response = anon_a.post("/api/token-auth/", body,
+                           content_type="application/x-www-form-urlencoded")
+    assert_problem(response, 400, "too_many_parameters")
+
+
+def test_deep_nesting_is_400(api_a):
+    for depth in (50_000, 40):
+        body = "[" * depth + "]" * depth
+        assert_problem(api_a.post("/api/users/", body, content_type="application/json"),
+                       400, "nesting_too_deep")
+
+
+def test_lone_surrogates_are_400(api_a):
+    count = User.objects.count()
+    for body in ('{"\\ud800": 1}', '{"username": "a\\udfff", "roles": ["CLIENT"]}'):
+        assert_problem(api_a.post("/api/users/", body, content_type="application/json"),
+                       400, "invalid_unicode")
+    response = api_a.post("/api/users/", b'{"username": "\xff"}',
+                          content_type="application/json")
+    assert_problem(response, 400, "invalid_unicode")
+    assert User.objects.count() == count
+
+
+def test_a_bad_host_logs_one_line(client, caplog):
+    from omgeving.logs import OneLineSecurityRecords
+
+    with caplog.at_level(logging.ERROR, logger="django.security"):
+        response = client.get("/admin/", HTTP_HOST="evil.example.com")
+    assert response.status_code == 400
+    records = [r for r in caplog.records if r.name.startswith("django.security")]
+    assert len(records) == 1
+    OneLineSecurityRecords().filter(records[0])
+    assert records[0].exc_info is None
+    assert "\n" not in records[0].getMessage()
+
+
+def test_the_console_handler_carries_the_one_line_filter():
+    from django.conf import settings
+
+    assert "one_line_security" in settings.LOGGING["handlers"]["console"]["filters"]
