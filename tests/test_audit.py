@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from omgeving.accounts.grants import Grant
-from omgeving.audit.models import AccessLogEntry, AppendOnlyError
+from omgeving.audit.models import AccessLogEntry, AccessRefusal, AppendOnlyError
 from omgeving.tokens.services import issue_token
 
 from .helpers import client_for, make_app, make_person
@@ -91,11 +91,22 @@ def test_refusals_are_logged_with_their_result(api_a, org_a, org_b):
     api_a.delete(f"/api/users/{admin.pk}/")
     api_a.get(f"/api/users/{foreign.pk}/")
     api_a.post("/api/users/", {"username": "x"}, format="json")
-    first, second, third = rows()
-    assert (first.subject, first.status) == (admin, 403)
-    assert (second.subject, second.status, second.path) == (
-        None, 404, f"/api/users/{foreign.pk}/")
-    assert (third.subject, third.status, third.action) == (None, 400, "create")
+    api_a.get(f"/api/users/{foreign.pk}/")
+    [first] = rows()  # the refusal that reached a person is a row of its own
+    assert (first.subject, first.status, first.action) == (admin, 403, "delete")
+    # Those that reached nobody are counted per actor, resource, action, status and minute.
+    counts = {(r.resource, r.action, r.status): r.count for r in AccessRefusal.objects.all()}
+    assert counts == {("users", "read", 404): 2, ("users", "create", 400): 1}
+
+
+def test_a_refused_token_cannot_flood_the_log(org_a, joost):
+    no_grants = make_app(org_a, username="nothing", grants=[])
+    client = client_for(org_a, issue_token(no_grants).token)
+    for _ in range(30):
+        assert client.get(f"/api/users/{joost.pk}/").status_code == 403
+    assert rows() == []
+    [counter] = AccessRefusal.objects.all()
+    assert (counter.actor, counter.status, counter.count) == (no_grants, 403, 30)
 
 
 def test_unauthenticated_requests_write_nothing(anon_a, joost):
@@ -156,12 +167,14 @@ def test_administrator_exports_one_persons_log(api_a, org_a, joost):
     assert "attachment" in response["Content-Disposition"]
     data = json.loads(response.content)
     assert data["person"]["username"] == "joost"
-    assert [(e["action"], e["actor_username"]) for e in data["entries"]] == [
-        ("read", "api"), ("update", "api")]
+    # The export is itself an access of the person's data, and is in it.
+    assert [(e["action"], e["actor_username"], e["resource"]) for e in data["entries"]] == [
+        ("read", "api", "users"), ("update", "api", "users"),
+        ("read", "beheer", "admin:access-log")]
 
     response = client.get(f"/admin/accounts/user/{joost.pk}/access-log.csv")
     table = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [r["action"] for r in table] == ["read", "update"]
+    assert [r["action"] for r in table] == ["read", "update", "read", "read"]
     assert table[0]["sensitive_fields"] == "bsn date_of_birth"
 
 

@@ -26,6 +26,9 @@ PERSON_FIELDS = [
 ]
 
 
+ADMIN_SENSITIVE = ("bsn", "date_of_birth")
+
+
 class UserAdminForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         choices=Role.choices, widget=forms.CheckboxSelectMultiple,
@@ -126,6 +129,8 @@ class UserAdmin(admin.ModelAdmin):
         if person is None or fmt not in ("csv", "json") or is_platform_request(request):
             raise Http404
         organization = request.organization
+        audit.record_admin(request, person=person, resource="admin:access-log",
+                           action="read")
         body = (audit.export_csv if fmt == "csv" else audit.export_json)(organization, person)
         response = HttpResponse(
             body, content_type="text/csv; charset=utf-8" if fmt == "csv" else "application/json")
@@ -166,6 +171,14 @@ class UserAdmin(admin.ModelAdmin):
             form.base_fields["organization"].queryset = Organization.objects.all()
         return form
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            person = response.context_data["original"]
+            audit.record_admin(request, person=person, resource="admin:users", action="read",
+                               sensitive_fields=ADMIN_SENSITIVE)
+        return response
+
     def save_model(self, request, obj, form, change):
         if not is_platform_request(request):
             obj.organization = request.organization
@@ -173,6 +186,11 @@ class UserAdmin(admin.ModelAdmin):
         services.save_user(
             obj, roles=form.cleaned_data["roles"], password=form.cleaned_data.get("password")
         )
+        # In the admin's transaction: the entry commits with the change or not at all.
+        audit.record_admin(request, person=obj, resource="admin:users",
+                           action="update" if change else "create",
+                           sensitive_fields=[f for f in ADMIN_SENSITIVE
+                                             if f in form.changed_data])
 
     def delete_model(self, request, obj):
         services.deactivate_user(obj)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from rest_framework import exceptions, viewsets
 
 from omgeving.audit import services as audit
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class OrganizationViewSetMixin:
@@ -24,6 +27,9 @@ class OrganizationViewSetMixin:
     # when an answer shows them or a write sends them.
     audit_resource: str | None = None
     audit_sensitive_fields: tuple[str, ...] = ()
+    # What a custom action does, for the access log (standard actions and other methods:
+    # see omgeving.audit.services.action_for).
+    audit_actions: dict[str, str] = {}
 
     def audit_subjects(self, obj) -> list:
         """The persons an object is about (for users: the user itself)."""
@@ -48,17 +54,49 @@ class OrganizationViewSetMixin:
         super().perform_create(serializer)
         self._audited(serializer.instance)
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if self.audit_resource and request.user is not None:
-            audit.record(
-                request=request, organization=self.organization, actor=request.user,
-                resource=self.audit_resource, view_action=getattr(self, "action", None) or "",
-                subjects=getattr(self, "_audit_subjects", []),
-                representations=_representations(response),
-                sensitive_fields=self.audit_sensitive_fields, status=response.status_code,
-            )
+    def dispatch(self, request, *args, **kwargs):
+        """The access log is part of every answer (NEN 7513):
+
+        - a write runs in one transaction with its log entry: both commit, or neither (a
+          failing log write rolls the change back and answers 500);
+        - a read's entry is written before the answer leaves: if it cannot be written, the
+          answer is a 500 without the data;
+        - a refused or failed request that reached no person is counted, not logged row by
+          row (see audit.services.record_refusal)."""
+        if request.method in SAFE_METHODS:
+            response = super().dispatch(request, *args, **kwargs)
+            self._log_access(response, committed=True)
+            return response
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code < 400:
+                self._log_access(response, committed=True)
+                return response
+            transaction.set_rollback(True)  # nothing of a refused or failed write stays
+        self._log_access(response, committed=False)
         return response
+
+    def _log_access(self, response, *, committed: bool) -> None:
+        request = self.request
+        actor = getattr(request, "user", None)
+        if not self.audit_resource or actor is None:
+            return
+        subjects = getattr(self, "_audit_subjects", [])
+        if not committed:
+            subjects = audit.still_existing(subjects)
+        action = audit.action_for(getattr(self, "action", None), request.method,
+                                  self.audit_actions)
+        if response.status_code >= 400 and not subjects:
+            audit.record_refusal(organization=self.organization, actor=actor,
+                                 resource=self.audit_resource, action=action,
+                                 status=response.status_code)
+            return
+        audit.record(
+            request=request, organization=self.organization, actor=actor,
+            resource=self.audit_resource, action=action, subjects=subjects,
+            representations=_representations(response),
+            sensitive_fields=self.audit_sensitive_fields, status=response.status_code,
+        )
 
     def hidden_fields(self) -> set[str]:
         user = self.request.user

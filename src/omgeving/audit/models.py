@@ -77,3 +77,30 @@ class AccessLogEntry(TenantModel):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The access log is append-only.")
+
+
+class AccessRefusal(TenantModel):
+    """Refused or failed requests that reached no person, counted per actor, resource,
+    action, HTTP status and minute (one row, not one per request)."""
+
+    minute = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    actor_username = models.CharField(max_length=150)
+    resource = models.CharField(max_length=50)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    status = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["-minute", "id"]
+        verbose_name = "refused request count"
+        constraints = [models.UniqueConstraint(
+            fields=["organization", "actor", "resource", "action", "status", "minute"],
+            name="accessrefusal_one_counter")]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.actor_username} {self.resource} " \
+               f"{self.status} ×{self.count}"

@@ -7,17 +7,57 @@ import io
 import json
 import uuid
 
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
 from omgeving.api.client import client_ip
 
-from .models import AccessLogEntry, Action
+from .models import AccessLogEntry, AccessRefusal, Action
 
 ACTIONS = {
     "list": Action.READ, "retrieve": Action.READ, "create": Action.CREATE,
     "update": Action.UPDATE, "partial_update": Action.UPDATE, "destroy": Action.DELETE,
 }
+BY_METHOD = {"GET": Action.READ, "HEAD": Action.READ, "POST": Action.CREATE,
+             "PUT": Action.UPDATE, "PATCH": Action.UPDATE, "DELETE": Action.DELETE}
+
+
+def action_for(view_action: str | None, method: str, custom: dict[str, str]) -> str:
+    """The true action of a request: a view's own word for a custom action, the standard
+    actions by name, anything else by its HTTP method."""
+    if view_action in custom:
+        return Action(custom[view_action])
+    return ACTIONS.get(view_action) or BY_METHOD.get(method, Action.READ)
+
+
+def still_existing(subjects: list) -> list:
+    """After a rolled-back write: the subjects that exist (a person created by the write
+    does not)."""
+    if not subjects:
+        return []
+    from omgeving.accounts.models import User
+
+    ids = set(User.objects.all_organizations().filter(pk__in={s.pk for s in subjects})
+              .values_list("pk", flat=True))
+    return [s for s in subjects if s.pk in ids]
+
+
+def record_refusal(*, organization, actor, resource: str, action: str, status: int) -> None:
+    """A refused or failed request that reached no person: one counter per actor, resource,
+    action, status and minute, so a refused token cannot flood the log."""
+    now = timezone.now()
+    key = {"organization": organization, "actor": actor, "resource": resource,
+           "action": action, "status": status, "minute": now.replace(second=0, microsecond=0)}
+    rows = AccessRefusal.objects.for_organization(organization)
+    if rows.filter(**key).update(count=F("count") + 1, last_at=now):
+        return
+    try:
+        with transaction.atomic():
+            rows.create(**key, actor_username=actor.username, count=1, last_at=now)
+    except IntegrityError:  # another request created this minute's counter first
+        rows.filter(**key).update(count=F("count") + 1, last_at=now)
 
 
 def _sensitive(representation, request_data, fields) -> list[str]:
@@ -29,7 +69,7 @@ def _sensitive(representation, request_data, fields) -> list[str]:
     return sorted(found)
 
 
-def record(*, request, organization, actor, resource: str, view_action: str,
+def record(*, request, organization, actor, resource: str, action: str,
            subjects: list, representations: dict, sensitive_fields=(), status: int) -> None:
     """One row per person the request reached (one row without a person if it reached
     none), written with a single INSERT."""
@@ -41,7 +81,7 @@ def record(*, request, organization, actor, resource: str, view_action: str,
         "actor": actor,
         "actor_username": actor.username,
         "resource": resource,
-        "action": ACTIONS.get(view_action, Action.READ),
+        "action": action,
         "method": django_request.method,
         "path": django_request.path[:500],
         "query": django_request.META.get("QUERY_STRING", "")[:1000],
@@ -51,7 +91,7 @@ def record(*, request, organization, actor, resource: str, view_action: str,
     request_data = None
     if django_request.method not in ("GET", "HEAD", "OPTIONS"):
         try:
-            request_data = request.data
+            request_data = getattr(request, "data", None) or getattr(request, "POST", None)
         except APIException:  # unparsable body (400/415): nothing was written
             pass
     seen, rows = set(), []
@@ -67,6 +107,15 @@ def record(*, request, organization, actor, resource: str, view_action: str,
     if not rows:
         rows.append(AccessLogEntry(subject=None, **common))
     AccessLogEntry.objects.bulk_create(rows)
+
+
+def record_admin(request, *, person, resource: str, action: str, status: int = 200,
+                 sensitive_fields=()) -> None:
+    """A person's data shown or changed in the admin (the page shows every field)."""
+    record(request=request, organization=person.organization, actor=request.user,
+           resource=resource, action=action, subjects=[person],
+           representations={person.pk: {f: getattr(person, f, None) for f in sensitive_fields}},
+           sensitive_fields=sensitive_fields, status=status)
 
 
 EXPORT_FIELDS = ["timestamp", "actor_username", "resource", "action", "sensitive_fields",

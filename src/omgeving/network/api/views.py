@@ -183,6 +183,11 @@ class GroupViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
     filterset_class = GroupFilterSet
     grant_family = "relations"
     unique_fields = ("name", "external_id")
+    audit_resource = "groups"  # which clients are in which team is their data too
+
+    def audit_subjects(self, group):
+        return [User(pk=pk) for pk in {*(m.user_id for m in group.members.all()),
+                                       *(c.client_id for c in group.clients.all())}]
 
     def get_base_queryset(self, queryset):
         org = self.organization
@@ -356,6 +361,7 @@ class UserCareStatusViewSet(OrganizationViewSet):
     grant_family = "care_status"
     feature = "care_status"
     audit_resource = "care-status"
+    audit_actions = {"set_care_status": "update"}
 
     def _answer(self, client, status_code=200):
         history = list(ClientCareStatus.objects.for_organization(self.organization)
@@ -407,6 +413,8 @@ class InvitationViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.Retri
     grant_family = "invitations"
     feature = "invitations"
     audit_resource = "invitations"
+    # Accepting creates the relation (and a new person); declining and revoking change it.
+    audit_actions = {"accept": "create", "decline": "update", "revoke": "update"}
 
     def get_base_queryset(self, queryset):
         return queryset.order_by("id")
