@@ -173,7 +173,7 @@ def test_refresh_by_password_refusals_match_token_auth(org_a, org_b, app_a):
 
 
 @pytest.mark.parametrize("body,code", [
-    ({}, "invalid"),
+    ({}, "required"),  # both fields missing: the code they share
     ({"username": "api"}, "required"),
     ({"token": "x", "username": "api", "password": "y"}, "ambiguous_credentials"),
 ])

@@ -143,28 +143,44 @@ class User(AbstractBaseUser):
     def __str__(self) -> str:
         return self.username
 
+    TRACKED = ("password", "is_active", "is_application", "is_administrator", "authorisation",
+               "organization_id")
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._loaded = {
-            "password": instance.__dict__.get("password"),
-            "is_active": instance.__dict__.get("is_active"),
-        }
+        instance._remember_loaded()
         return instance
 
+    def _remember_loaded(self) -> None:
+        self._loaded = {f: self.__dict__[f] for f in self.TRACKED if f in self.__dict__}
+
+    def _changed(self, field: str) -> bool:
+        loaded = getattr(self, "_loaded", {})
+        return field in loaded and loaded[field] != getattr(self, field)
+
     def save(self, *args, **kwargs):
-        # A password change or a deactivation revokes every token issued before it.
-        loaded = getattr(self, "_loaded", None)
-        if loaded is not None and (
-            (loaded["password"] is not None and loaded["password"] != self.password)
-            or (loaded["is_active"] and not self.is_active)
+        from django.core.exceptions import ValidationError
+
+        if self._changed("organization_id"):
+            # Relations, grants and the access log are per organisation: a person never moves.
+            raise ValidationError({"organization": ValidationError(
+                "A person's organisation cannot change.", code="organization_immutable")})
+        # A password change, a deactivation or any change of role type revokes every token
+        # issued before it (giving the Application role back does not revive old tokens).
+        loaded = getattr(self, "_loaded", {})
+        if (
+            (loaded.get("password") is not None and self._changed("password"))
+            or (loaded.get("is_active") and not self.is_active)
+            or any(self._changed(f) for f in ("is_application", "is_administrator",
+                                              "authorisation"))
         ):
             self.token_version += 1
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "token_version"}
         super().save(*args, **kwargs)
-        self._loaded = {"password": self.password, "is_active": self.is_active}
+        self._remember_loaded()
 
     @property
     def roles(self) -> list[str]:

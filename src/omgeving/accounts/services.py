@@ -90,12 +90,28 @@ def save_user(
         user.set_unusable_password()
     user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     check_unique(user)
+    check_network(user)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent writer took the username or external_id
         raise ConflictError("The user conflicts with an existing user.", code="conflict") from exc
     return user
+
+
+def check_network(user: User) -> None:
+    """A change of role type, default authorisation or activation keeps every rule of the
+    care network: the relations and memberships of the person are checked again."""
+    if user.pk is None:
+        return
+    if user._changed("organization_id"):
+        raise ValidationError({"organization": ValidationError(
+            "A person's organisation cannot change.", code="organization_immutable")})
+    if any(user._changed(f) for f in ("is_application", "is_administrator", "authorisation")) \
+            or (user.is_active and user._changed("is_active")):
+        from omgeving.network.services import check_person
+
+        check_person(user)
 
 
 def create_user(
@@ -121,7 +137,7 @@ def deactivate_user(user: User) -> User:
     """Deactivate: the person's data is kept, they can no longer log in, tokens stop."""
     if user.is_active:
         user.is_active = False
-        user.save()
+        save_user(user)
     return user
 
 

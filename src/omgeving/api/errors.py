@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from omgeving.accounts.services import ConflictError
+from omgeving.accounts.services import ConflictError, NotAllowedError
 from omgeving.network.features import FeatureDisabled
 
 from .problems import PROBLEM_CONTENT_TYPE, WWW_AUTHENTICATE, problem, problem_response
@@ -63,6 +63,9 @@ def exception_handler(exc, context):
     if isinstance(exc, ConflictError):
         status_code = status.HTTP_409_CONFLICT
         exc = _django_validation_to_drf(exc)
+    elif isinstance(exc, NotAllowedError):
+        exc = exceptions.PermissionDenied(str(exc), code=exc.code)
+        status_code = 403
     elif isinstance(exc, DjangoValidationError):
         status_code = status.HTTP_400_BAD_REQUEST
         exc = _django_validation_to_drf(exc)
@@ -123,7 +126,8 @@ def exception_handler(exc, context):
 
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
-        code = errors[0]["code"] if len(errors) == 1 else "invalid"
+        codes = {e["code"] for e in errors}
+        code = codes.pop() if len(codes) == 1 else "invalid"
         if status_code == 409 and code == "invalid":
             code = "conflict"
         detail = errors[0]["detail"] if len(errors) == 1 else "The request has invalid fields."

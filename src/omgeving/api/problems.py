@@ -4,8 +4,8 @@
      "detail": "<human text>", "code": "<machine code>",
      "errors": [{"field": "<name or path>", "code": "<code>", "detail": "<text>"}]}
 
-`errors` is present for validation errors (400, 409). The top-level `code` is the code of the
-only error when there is one, else `invalid`.
+`errors` is present for validation errors (400, 409). The top-level `code` is the code the
+errors share (the code of the only error when there is one), else `invalid` (`conflict` on 409).
 """
 
 from __future__ import annotations

@@ -108,35 +108,61 @@ def _group_paths(memberships, group_clients) -> list[Path]:
 
 
 def paths_of_person(person: User, day: date | None = None) -> list[Path]:
-    """The person's active relations to clients (direct and through groups)."""
+    """The person's active relations to clients (direct and through groups). Deactivated
+    people neither give nor get access: a path counts only while both ends are active."""
     org, day = person.organization, day or today()
-    direct = Relation.objects.for_organization(org).active_on(day).filter(person=person)
+    if not person.is_active:
+        return []
+    direct = Relation.objects.for_organization(org).active_on(day).filter(
+        person=person, client__is_active=True)
     memberships = list(GroupMember.objects.for_organization(org).active_on(day)
                        .filter(user=person).select_related("group"))
     clients = GroupClient.objects.for_organization(org).active_on(day).filter(
-        group_id__in=[m.group_id for m in memberships]) if memberships else []
+        group_id__in=[m.group_id for m in memberships], client__is_active=True) \
+        if memberships else []
     return _direct(direct) + _group_paths(memberships, clients)
 
 
 def paths_to_client(client: User, day: date | None = None) -> list[Path]:
-    """Everyone's active relations to this client: the client's network."""
+    """Everyone's active relations to this client: the client's network (active people)."""
     org, day = client.organization, day or today()
-    direct = Relation.objects.for_organization(org).active_on(day).filter(client=client)
+    if not client.is_active:
+        return []
+    direct = Relation.objects.for_organization(org).active_on(day).filter(
+        client=client, person__is_active=True)
     entries = list(GroupClient.objects.for_organization(org).active_on(day).filter(client=client))
     members = GroupMember.objects.for_organization(org).active_on(day).filter(
-        group_id__in=[e.group_id for e in entries]).select_related("group") if entries else []
+        group_id__in=[e.group_id for e in entries], user__is_active=True
+    ).select_related("group") if entries else []
     return _direct(direct) + _group_paths(members, entries)
 
 
-def _memberships(user: User, day) -> dict[int, list[Path | None]]:
-    """client id → the user's paths to that client; a client is the centre of their own
-    network (path None)."""
+@dataclass
+class NetworkEntry:
+    """One client in a person's network: the person's own paths to that client (None: the
+    person is the client) and everyone else's paths to them."""
+
+    client_id: int
+    own: list[Path | None]
+    others: list[Path]
+
+
+def network_of(user: User, day: date | None = None) -> list[NetworkEntry]:
+    """The one computation behind both `/users/{id}/network/` and `may_see`."""
+    day = day or today()
     if user.authorisation == Role.CLIENT:
-        return {user.pk: [None]}
-    result = defaultdict(list)
-    for path in paths_of_person(user, day):
-        result[path.client_id].append(path)
-    return result
+        own: dict[int, list] = {user.pk: [None]} if user.is_active else {}
+    else:
+        own = defaultdict(list)
+        for path in paths_of_person(user, day):
+            own[path.client_id].append(path)
+    entries = []
+    for client_id in sorted(own):
+        client = user if client_id == user.pk else User(
+            pk=client_id, organization=user.organization, is_active=True)
+        others = [p for p in paths_to_client(client, day) if p.person_id != user.pk]
+        entries.append(NetworkEntry(client_id, own[client_id], others))
+    return entries
 
 
 @dataclass
@@ -159,21 +185,21 @@ def may_see(viewer: User, subject: User, day: date | None = None) -> Access:
         return Access({c: False for c in CATEGORIES}, [], [])
     if viewer.pk == subject.pk:
         return Access({c: True for c in CATEGORIES}, [], [{"kind": "self"}])
+    if not subject.is_active:
+        return Access({c: False for c in CATEGORIES}, [], [])
 
-    subject_memberships = _memberships(subject, day)
-    for client_id, viewer_paths in _memberships(viewer, day).items():
-        for viewer_path in viewer_paths:
+    for entry in network_of(viewer, day):
+        subject_paths = [p for p in entry.others if p.person_id == subject.pk]
+        for viewer_path in entry.own:
             viewer_role = Role.CLIENT if viewer_path is None else viewer_path.authorisation
-            if client_id == subject.pk and viewer_path is not None:
+            if entry.client_id == subject.pk and viewer_path is not None:
                 granted |= set(ABOUT_THE_CLIENT[viewer_role])
                 capabilities |= set(CAPABILITIES.get(viewer_role, ()))
-                reasons.append({"kind": "relation", "client_id": client_id,
+                reasons.append({"kind": "relation", "client_id": entry.client_id,
                                 "viewer_path": viewer_path.as_dict()})
-            for subject_path in subject_memberships.get(client_id, ()):
-                if subject_path is None:
-                    continue  # the subject is this client: handled above
+            for subject_path in subject_paths:
                 granted |= set(ABOUT_ANOTHER_MEMBER[viewer_role][subject_path.authorisation])
-                reasons.append({"kind": "indirect", "client_id": client_id,
+                reasons.append({"kind": "indirect", "client_id": entry.client_id,
                                 "viewer_path": viewer_path and viewer_path.as_dict(),
                                 "subject_path": subject_path.as_dict()})
     return Access({c: c in granted for c in CATEGORIES}, sorted(capabilities), reasons)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import secrets
 
 from django.conf import settings
@@ -147,6 +148,7 @@ def create_invitation(invitation: Invitation) -> tuple[Invitation, str]:
         invitation.client = invitation.invitee
         if invitation.authorisation not in PROFESSIONALS:
             invitation.authorisation = counselor.authorisation
+    services.check_bsn_grant(invitation.invited_by, invitation.authorisation)
     today = timezone.localdate()
     if invitation.end_date is not None and invitation.end_date < today:
         raise _error("end_date", "The end date has passed.", "end_before_start")
@@ -174,7 +176,9 @@ def _pending_by_token(org, token: str) -> Invitation:
 
 
 def _new_person(invitation: Invitation, authorisation: str) -> User:
-    base = (invitation.email.split("@")[0] or "person")[:100]
+    # A username takes letters, digits and . + - _ only: o'brien@… becomes obrien-x7k2qa.
+    base = re.sub(r"[^\w.+-]", "", invitation.email.split("@")[0], flags=re.ASCII)[:100]
+    base = base or "person"
     username = f"{base}-{get_random_string(6).lower()}"
     return accounts.create_user(
         organization=invitation.organization, username=username, roles=[authorisation],

@@ -11,20 +11,36 @@ Rule 3  everyone else relates directly only to a CLIENT              code not_a_
         no two relations of the same pair in overlapping periods      code duplicate_relation (409)
         group members are professionals (COUNSELOR, COUNSELOR_PLUS)    code not_a_professional
         no overlapping double membership of a group             code duplicate_membership (409)
+        nobody new relates to a deactivated person                    code inactive_person
+        a relation's (or group role's) authorisation stays within
+          the person's default one     code exceeds_default_authorisation
+        a relation that shows the BSN needs the writer's `bsn` grant code missing_grant (403)
+        dates lie between 1900-01-01 and 2199-12-31                   code date_out_of_range
+
+After every change of a person (role type, default authorisation, activation) the same rules
+are run again over every relation and membership of theirs that has not ended
+(`check_person`): a change that would break one is refused, 409 `network_blocks_change`,
+each blocking relation or membership listed; the integrator ends those first.
 """
 
 from __future__ import annotations
+
+import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role, User
-from omgeving.accounts.services import ConflictError
+from omgeving.accounts.services import ConflictError, NotAllowedError
 
-from .models import GroupClient, GroupMember, Relation
+from .models import GroupClient, GroupMember, Relation, today
 
 PROFESSIONALS = (Role.COUNSELOR, Role.COUNSELOR_PLUS)
+# Authorisations from least to most: a person's relations stay at or below their default.
+ORDER = (Role.EXTERNAL, Role.GUARDIAN, Role.COUNSELOR, Role.COUNSELOR_PLUS)
+EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2199, 12, 31)
 
 
 def _error(field: str | None, message: str, code: str, conflict: bool = False):
@@ -50,8 +66,58 @@ def check_same_organization(obj, *users_and_fields) -> None:
 
 
 def check_period(obj) -> None:
+    for field in ("start_date", "end_date"):
+        value = getattr(obj, field)
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise _error(field, f"Dates lie between {EARLIEST} and {LATEST}.",
+                         "date_out_of_range")
     if obj.end_date is not None and obj.start_date and obj.end_date < obj.start_date:
         raise _error("end_date", "The end date is before the start date.", "end_before_start")
+
+
+def check_within_default(person: User, authorisation: str, field: str) -> None:
+    """A relation never gives a person more than their default authorisation allows."""
+    default = person.authorisation
+    if default in ORDER and authorisation in ORDER and \
+            ORDER.index(authorisation) > ORDER.index(default):
+        raise _error(field, f"This person's default authorisation is {default}; a relation "
+                     f"cannot give them {authorisation}.", "exceeds_default_authorisation")
+
+
+def check_active(*users_and_fields) -> None:
+    for user, field in users_and_fields:
+        if not user.is_active:
+            raise _error(field, "This person is deactivated: nobody new relates to them.",
+                         "inactive_person")
+
+
+def grants_bsn(authorisation: str) -> bool:
+    from .access import ABOUT_THE_CLIENT
+
+    return "bsn" in ABOUT_THE_CLIENT.get(authorisation, ())
+
+
+def check_bsn_grant(actor: User | None, authorisation: str) -> None:
+    """Giving someone sight of a client's BSN takes the writer's own `bsn` grant."""
+    if actor is not None and actor.is_application and grants_bsn(authorisation) \
+            and not actor.has_grant(Grant.BSN):
+        raise NotAllowedError(f"A {authorisation} relation shows the client's BSN; this "
+                              "application lacks the grant 'bsn' needed to give it.",
+                              code="missing_grant")
+
+
+def _widens(obj, fields: tuple[str, ...]) -> bool:
+    """A new object, or one whose people, authorisation or period grow."""
+    if obj.pk is None:
+        return True
+    before = type(obj).objects.for_organization(obj.organization).filter(pk=obj.pk).first()
+    if before is None:
+        return True
+    if any(getattr(before, f) != getattr(obj, f) for f in fields):
+        return True
+    if obj.start_date < before.start_date:
+        return True
+    return before.end_date is not None and (obj.end_date is None or obj.end_date > before.end_date)
 
 
 def _overlapping(queryset, obj):
@@ -62,7 +128,8 @@ def _overlapping(queryset, obj):
     return queryset.filter(Q(end_date__isnull=True) | Q(end_date__gte=obj.start_date))
 
 
-def check_relation(relation: Relation) -> None:
+def check_relation(relation: Relation, *, actor: User | None = None,
+                   widening: bool = True) -> None:
     client, person = relation.client, relation.person
     check_same_organization(relation, (client, "client"), (person, "person"))
     if client.pk == person.pk:
@@ -75,7 +142,11 @@ def check_relation(relation: Relation) -> None:
     if client.authorisation != Role.CLIENT:
         raise _error("client", "Direct relations are always with a client (rule 3): this user "
                      "is not a client.", "not_a_client")
+    check_within_default(person, relation.authorisation, "authorisation")
     check_period(relation)
+    if widening:
+        check_active((client, "client"), (person, "person"))
+        check_bsn_grant(actor, relation.authorisation)
     pair = Relation.objects.for_organization(relation.organization).filter(
         client=client, person=person)
     if _overlapping(pair, relation).exists():
@@ -84,10 +155,11 @@ def check_relation(relation: Relation) -> None:
 
 
 @transaction.atomic
-def save_relation(relation: Relation) -> Relation:
+def save_relation(relation: Relation, *, actor: User | None = None) -> Relation:
     if relation.external_id == "":
         relation.external_id = None
-    check_relation(relation)
+    check_relation(relation, actor=actor,
+                   widening=_widens(relation, ("client_id", "person_id", "authorisation")))
     relation.full_clean(validate_unique=False, validate_constraints=False)
     if relation.external_id and Relation.objects.for_organization(relation.organization).filter(
             external_id=relation.external_id).exclude(pk=relation.pk).exists():
@@ -102,7 +174,8 @@ def end_relation(relation: Relation, end_date) -> Relation:
     return save_relation(relation)
 
 
-def check_group_member(member: GroupMember) -> None:
+def check_group_member(member: GroupMember, *, actor: User | None = None,
+                       widening: bool = True) -> None:
     check_same_organization(member, (member.user, "user"))
     if member.group.organization_id != member.organization_id:
         raise _error("group", "This group belongs to another organisation.",
@@ -111,7 +184,11 @@ def check_group_member(member: GroupMember) -> None:
     if member.user.authorisation not in PROFESSIONALS:
         raise _error("user", "Group members are professionals (COUNSELOR or COUNSELOR_PLUS).",
                      "not_a_professional")
+    check_within_default(member.user, member.role, "role")
     check_period(member)
+    if widening:
+        check_active((member.user, "user"))
+        check_bsn_grant(actor, member.role)
     same = GroupMember.objects.for_organization(member.organization).filter(
         group_id=member.group.pk, user=member.user)
     if member.group.pk is not None and _overlapping(same, member).exists():
@@ -119,7 +196,8 @@ def check_group_member(member: GroupMember) -> None:
                      "period.", "duplicate_membership", conflict=True)
 
 
-def check_group_client(entry: GroupClient) -> None:
+def check_group_client(entry: GroupClient, *, actor: User | None = None,
+                       widening: bool = True) -> None:
     check_same_organization(entry, (entry.client, "client"))
     if entry.group.organization_id != entry.organization_id:
         raise _error("group", "This group belongs to another organisation.",
@@ -128,6 +206,8 @@ def check_group_client(entry: GroupClient) -> None:
     if entry.client.authorisation != Role.CLIENT:
         raise _error("client", "Only clients are a group's clients.", "not_a_client")
     check_period(entry)
+    if widening:
+        check_active((entry.client, "client"))
     same = GroupClient.objects.for_organization(entry.organization).filter(
         group_id=entry.group.pk, client=entry.client)
     if entry.group.pk is not None and _overlapping(same, entry).exists():
@@ -136,16 +216,55 @@ def check_group_client(entry: GroupClient) -> None:
 
 
 @transaction.atomic
-def save_group_member(member: GroupMember) -> GroupMember:
-    check_group_member(member)
+def save_group_member(member: GroupMember, *, actor: User | None = None) -> GroupMember:
+    check_group_member(member, actor=actor,
+                       widening=_widens(member, ("group_id", "user_id", "role")))
     member.full_clean(validate_unique=False, validate_constraints=False)
     member.save()
     return member
 
 
 @transaction.atomic
-def save_group_client(entry: GroupClient) -> GroupClient:
-    check_group_client(entry)
+def save_group_client(entry: GroupClient, *, actor: User | None = None) -> GroupClient:
+    check_group_client(entry, actor=actor, widening=_widens(entry, ("group_id", "client_id")))
     entry.full_clean(validate_unique=False, validate_constraints=False)
     entry.save()
     return entry
+
+
+def _not_ended(queryset):
+    return queryset.filter(Q(end_date__isnull=True) | Q(end_date__gte=today()))
+
+
+def check_person(user: User) -> None:
+    """Run the rules again over every relation and membership of `user` that has not ended,
+    with the user as they are now (unsaved changes included). Deactivation breaks no rule:
+    deactivated people simply neither give nor get access (see access.py)."""
+    org = user.organization
+    problems = []
+    relations = _not_ended(Relation.objects.for_organization(org)
+                           .filter(Q(client_id=user.pk) | Q(person_id=user.pk))
+                           .select_related("client", "person"))
+    checks = []
+    for relation in relations:
+        if relation.client_id == user.pk:
+            relation.client = user
+        else:
+            relation.person = user
+        checks.append(("relations", relation, check_relation))
+    for member in _not_ended(GroupMember.objects.for_organization(org).filter(user_id=user.pk)
+                             .select_related("group")):
+        member.user = user
+        checks.append(("group-members", member, check_group_member))
+    for entry in _not_ended(GroupClient.objects.for_organization(org).filter(client_id=user.pk)
+                            .select_related("group")):
+        entry.client = user
+        checks.append(("group-clients", entry, check_group_client))
+    for kind, obj, check in checks:
+        try:
+            check(obj, widening=False)
+        except ValidationError as exc:
+            problems.append((f"{kind}.{obj.pk}", ValidationError(
+                f"{kind} {obj.pk}: {' '.join(exc.messages)}", code="network_blocks_change")))
+    if problems:
+        raise ConflictError(dict(problems))

@@ -15,7 +15,7 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from omgeving.accounts.models import Role, User
+from omgeving.accounts.models import User
 from omgeving.accounts.services import ConflictError
 from omgeving.api.viewsets import OrganizationViewSet
 
@@ -87,13 +87,13 @@ class ServiceSaveMixin:
     def perform_create(self, serializer):
         instance = serializer.Meta.model(organization=self.organization,
                                          **serializer.validated_data)
-        serializer.instance = type(self).save_service(instance)
+        serializer.instance = type(self).save_service(instance, actor=self.request.user)
         self._audited(serializer.instance)
 
     def perform_update(self, serializer):
         for name, value in serializer.validated_data.items():
             setattr(serializer.instance, name, value)
-        type(self).save_service(serializer.instance)
+        type(self).save_service(serializer.instance, actor=self.request.user)
 
 
 class UniqueFieldsMixin:
@@ -262,26 +262,18 @@ class UserNetworkViewSet(OrganizationViewSet):
     @action(detail=True, methods=["get"], url_path="network")
     def network(self, request, pk=None):
         user = self.get_object()
+        network = access.network_of(user)
+        ids = {e.client_id for e in network} | {p.person_id for e in network for p in e.others}
         persons = {user.pk: user}
-        if user.authorisation == Role.CLIENT:
-            own = {user.pk: [None]}
-        else:
-            own = {}
-            for path in access.paths_of_person(user):
-                own.setdefault(path.client_id, []).append(path)
-        networks = {client_id: [p for p in access.paths_to_client(
-            User(pk=client_id, organization=self.organization)) if p.person_id != user.pk]
-            for client_id in own}
-        ids = set(own) | {p.person_id for paths in networks.values() for p in paths}
         persons.update({p.pk: p for p in User.objects.for_organization(self.organization)
                         .filter(pk__in=ids)})
         self._audited(*persons.values())
         summary = {pk: PersonSummarySerializer(p).data for pk, p in persons.items()}
         clients = [
-            {"client": summary[client_id], "path": path and path.as_dict(),
+            {"client": summary[entry.client_id], "path": path and path.as_dict(),
              "network": [{"person": summary[p.person_id], "path": p.as_dict()}
-                         for p in networks[client_id]]}
-            for client_id, paths in sorted(own.items()) for path in paths
+                         for p in entry.others]}
+            for entry in network for path in entry.own
         ]
         return Response({"user": summary[user.pk], "clients": clients})
 
