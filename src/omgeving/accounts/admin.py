@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -84,8 +86,19 @@ class UserAdminForm(forms.ModelForm):
         ):
             self.add_error("password", "Application users and administrators need a password.")
         candidate = self.instance
-        if self.organization_for_new is not None:
+        if self.organization_for_new is not None and not candidate.pk:
             candidate.organization = self.organization_for_new
+        if candidate.pk:
+            # The same rule service as the API: a role change or reactivation that would
+            # break a relation or membership is refused, naming each one.
+            changed = copy.copy(candidate)
+            for name, value in self._role_fields.items():
+                setattr(changed, name, value)
+            changed.is_active = data.get("is_active", candidate.is_active)
+            try:
+                services.check_network(changed)
+            except ValidationError as exc:
+                self.add_error(None, exc.messages)
         if data.get("username") and candidate.organization_id:
             try:
                 services.check_unique(candidate)
@@ -169,6 +182,7 @@ class UserAdmin(admin.ModelAdmin):
         form.organization_for_new = getattr(request, "organization", None)
         if is_platform_request(request) and "organization" in form.base_fields:
             form.base_fields["organization"].queryset = Organization.objects.all()
+            form.base_fields["organization"].disabled = obj is not None  # never moves
         return form
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
