@@ -76,3 +76,53 @@ def test_group_inlines_run_the_rules(admin_client, org_a):
     assert post(counselor).status_code == 302
     member = GroupMember.objects.get()
     assert member.user == counselor and member.organization == org_a
+
+
+def test_the_admin_ends_what_it_deletes_and_keeps_the_history(admin_client, org_a):
+    import datetime
+
+    from omgeving.network import services
+    from omgeving.network.models import Group, GroupClient, GroupMember, Invitation, today
+
+    joost, ans = make_person(org_a, "joost"), make_person(org_a, "ans", Role.GUARDIAN)
+    month_ago = today() - datetime.timedelta(days=30)
+    relation = services.save_relation(Relation(organization=org_a, client=joost, person=ans,
+                                               authorisation="GUARDIAN", start_date=month_ago))
+    response = admin_client.post(f"/admin/network/relation/{relation.pk}/delete/",
+                                 {"post": "yes"})
+    assert response.status_code == 302
+    relation.refresh_from_db()
+    assert relation.end_date == today() - datetime.timedelta(days=1)
+
+    # A group with (ended or running) memberships is not deleted with them.
+    pieter = make_person(org_a, "pieter", Role.COUNSELOR)
+    group = Group.objects.create(organization=org_a, name="Team")
+    services.save_group_member(GroupMember(organization=org_a, group=group, user=pieter))
+    services.save_group_client(GroupClient(organization=org_a, group=group, client=joost))
+    admin_client.post(f"/admin/network/group/{group.pk}/delete/", {"post": "yes"})
+    assert GroupMember.objects.filter(group=group).count() == 1
+    assert GroupClient.objects.filter(group=group).count() == 1
+    page = admin_client.get(f"/admin/network/group/{group.pk}/change/").content.decode()
+    assert "-DELETE" not in page  # memberships are ended by date, not deleted
+
+    org_a.feature_invitations = True
+    org_a.save()
+    invitation = Invitation.objects.create(
+        organization=org_a, kind="network", client=joost, email="x@example.org",
+        authorisation="EXTERNAL", invited_by=ans, expires_at="2099-01-01T00:00:00Z")
+    assert admin_client.post(f"/admin/network/invitation/{invitation.pk}/delete/",
+                             {"post": "yes"}).status_code == 403
+    assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_the_api_refuses_to_delete_a_group_with_history(org_a, api_a):
+    from omgeving.network import services
+    from omgeving.network.models import Group, GroupMember
+
+    pieter = make_person(org_a, "pieter", Role.COUNSELOR)
+    group = Group.objects.create(organization=org_a, name="Team")
+    services.save_group_member(GroupMember(organization=org_a, group=group, user=pieter))
+    response = api_a.delete(f"/api/groups/{group.pk}/")
+    assert response.status_code == 409 and response.json()["code"] == "in_use"
+    empty = Group.objects.create(organization=org_a, name="Empty")
+    assert api_a.delete(f"/api/groups/{empty.pk}/").status_code == 204

@@ -34,14 +34,24 @@ class RelationAdmin(TenantModelAdmin):
     rule_check = staticmethod(services.check_relation)
     rule_save = staticmethod(services.save_relation)
 
+    # Deleting ends the relation (yesterday) and keeps the history, as the API does.
+    def delete_model(self, request, obj):
+        services.end_or_remove(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.end_or_remove(obj)
+
 
 class GroupMemberInline(TenantInline):
     model = GroupMember
+    can_delete = False  # end a membership with an end date; history is kept
     rule_check = staticmethod(services.check_group_member)
 
 
 class GroupClientInline(TenantInline):
     model = GroupClient
+    can_delete = False
     rule_check = staticmethod(services.check_group_client)
 
 
@@ -93,6 +103,9 @@ class InvitationAdmin(TenantModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the invitation and its answer are history
 
     @admin.action(description="Revoke the selected pending invitations")
     def revoke(self, request, queryset):

@@ -136,7 +136,7 @@ class Group(TenantModel):
 
 
 class GroupMember(TenantModel, Period):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="members")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="members")
     user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=20, choices=GroupRole.choices,
                             default=GroupRole.COUNSELOR)
@@ -156,7 +156,7 @@ class GroupMember(TenantModel, Period):
 
 
 class GroupClient(TenantModel, Period):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="clients")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="clients")
     client = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)

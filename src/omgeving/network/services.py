@@ -169,6 +169,18 @@ def save_relation(relation: Relation, *, actor: User | None = None) -> Relation:
     return relation
 
 
+@transaction.atomic
+def end_or_remove(obj):
+    """How the API and the admin delete a relation or a membership: ending keeps history. A
+    period that has started ends yesterday; one that has not started yet is removed."""
+    yesterday = today() - datetime.timedelta(days=1)
+    if obj.start_date > yesterday:
+        obj.delete()
+    elif obj.end_date is None or obj.end_date > yesterday:
+        obj.end_date = yesterday
+        obj.save(update_fields=["end_date", "modified"])
+
+
 def end_relation(relation: Relation, end_date) -> Relation:
     relation.end_date = end_date
     return save_relation(relation)

@@ -129,17 +129,6 @@ class UniqueFieldsMixin:
             raise ConflictError(self.in_use_message, code="in_use") from exc
 
 
-def _end_or_delete(obj):
-    """Ending keeps history: a period that has started ends yesterday; one that has not
-    started yet is removed."""
-    yesterday = today() - datetime.timedelta(days=1)
-    if obj.start_date > yesterday:
-        obj.delete()
-    elif obj.end_date is None or obj.end_date > yesterday:
-        obj.end_date = yesterday
-        obj.save(update_fields=["end_date", "modified"])
-
-
 @_crud_schema("relation type", "Deletes the relation type; 409 while relations use it.")
 class RelationTypeViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
     """The organisation's relation types (mother, teacher, GP, …)."""
@@ -171,10 +160,12 @@ class RelationViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
         return [relation.client, relation.person]
 
     def perform_destroy(self, instance):
-        _end_or_delete(instance)
+        services.end_or_remove(instance)
 
 
-@_crud_schema("group", "Deletes the group with its memberships; 204.")
+@_crud_schema("group", "Deletes a group that never had members or clients; 409 `in_use` "
+              "while it has memberships (ended ones included): end them — the group stays "
+              "for the history.")
 class GroupViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
     """Groups (teams, locations): their members relate to all of their clients."""
 
@@ -183,6 +174,7 @@ class GroupViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
     filterset_class = GroupFilterSet
     grant_family = "relations"
     unique_fields = ("name", "external_id")
+    in_use_message = "The group has (had) members or clients; end their memberships."
     audit_resource = "groups"  # which clients are in which team is their data too
 
     def audit_subjects(self, group):
@@ -216,7 +208,7 @@ class GroupMemberViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
         return [member.user]
 
     def perform_destroy(self, instance):
-        _end_or_delete(instance)
+        services.end_or_remove(instance)
 
 
 @_crud_schema("group client", "Ends the client's group membership (yesterday), or removes it "
@@ -238,7 +230,7 @@ class GroupClientViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
         return [entry.client]
 
     def perform_destroy(self, instance):
-        _end_or_delete(instance)
+        services.end_or_remove(instance)
 
 
 
