@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, ProtectedError
 from django.http import Http404
@@ -30,7 +28,6 @@ from ..models import (
     Invitation,
     Relation,
     RelationType,
-    today,
 )
 from .filters import (
     CareStatusFilterSet,
