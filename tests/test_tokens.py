@@ -6,12 +6,11 @@ from unittest import mock
 import jwt
 import pytest
 import time_machine
-from axes.utils import reset as reset_lockouts
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from omgeving.accounts import services as accounts
-from omgeving.accounts.models import Role
+from omgeving.accounts.models import LoginThrottle, Role
 from omgeving.tokens import services as tokens
 
 from .helpers import APP_PASSWORD, client_for, make_app, make_person
@@ -71,7 +70,7 @@ def _refused_cases(org_a, org_b):
 def test_every_refusal_looks_the_same(org_a, org_b, app_a):
     bodies = set()
     for username, password in _refused_cases(org_a, org_b):
-        reset_lockouts()  # each case on its own, below the lockout limit
+        LoginThrottle.objects.all().delete()  # each case on its own, below the limits
         response = obtain(org_a, username, password)
         assert response.status_code == 400, username
         body = response.json()
@@ -86,7 +85,7 @@ def test_every_refusal_verifies_exactly_one_password_hash(org_a, org_b, app_a):
 
     cases = _refused_cases(org_a, org_b)
     for username, password in cases + [("api", APP_PASSWORD)]:
-        reset_lockouts()
+        LoginThrottle.objects.all().delete()
         with mock.patch.object(MD5PasswordHasher, "verify", autospec=True,
                                side_effect=MD5PasswordHasher.verify) as verify:
             obtain(org_a, username, password)
@@ -165,7 +164,7 @@ def test_refresh_with_expired_token_refused(org_a, app_a):
 
 def test_refresh_by_password_refusals_match_token_auth(org_a, org_b, app_a):
     for username, password in _refused_cases(org_a, org_b):
-        reset_lockouts()
+        LoginThrottle.objects.all().delete()
         response = client_for(org_a).post(
             "/api/token-refresh/", {"username": username, "password": password}, format="json")
         assert response.status_code == 400

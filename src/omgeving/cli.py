@@ -7,6 +7,9 @@
     omgeving otp add [--org SLUG] --username U
                                   give an administrator (or, without --org, a platform
                                   superuser) a TOTP device; prints its QR code and URI
+    omgeving lockout list [--org SLUG]
+    omgeving lockout reset [--org SLUG] --username U
+                                  current login lockouts; clear a username's counters
     omgeving demo                 create (idempotently) the demo organisation and its users
     omgeving serve [--bind ADDR]  serve with granian (asynchronous reads, threaded Django)
     omgeving <django command>     any Django management command, e.g. `omgeving migrate`
@@ -117,6 +120,25 @@ def cmd_otp(args) -> int:
     return 0
 
 
+def cmd_lockout(args) -> int:
+    from omgeving.accounts import lockout
+    from omgeving.tenancy.models import Organization
+
+    org = None
+    if args.org:
+        org = Organization.objects.filter(slug=args.org).first()
+        if org is None:
+            return _fail(f"no organisation '{args.org}'")
+    if args.action == "reset":
+        count = lockout.reset(org, args.username)
+        print(f"cleared {count} counter(s) of {args.username} in {args.org or 'the platform'}")
+        return 0
+    for throttle in lockout.current_lockouts(org):
+        print(f"{throttle.scope}\t{throttle.username or '-'}\t{throttle.ip or '-'}\t"
+              f"{throttle.count}\tuntil {throttle.locked_until:%Y-%m-%d %H:%M:%S %Z}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from omgeving.demo import ensure_demo
 
@@ -191,6 +213,15 @@ def main(argv: list[str] | None = None) -> int:
     otp_add.add_argument("--name", default="authenticator")
     otp.set_defaults(func=cmd_otp)
 
+    lock = sub.add_parser("lockout", help="login lockouts")
+    lock_sub = lock.add_subparsers(dest="action", required=True)
+    lock_list = lock_sub.add_parser("list")
+    lock_list.add_argument("--org", help="organisation slug; omit for the platform")
+    lock_reset = lock_sub.add_parser("reset")
+    lock_reset.add_argument("--org", help="organisation slug; omit for the platform")
+    lock_reset.add_argument("--username", required=True)
+    lock.set_defaults(func=cmd_lockout)
+
     sub.add_parser("demo", help="create the demo organisation").set_defaults(func=cmd_demo)
     serve = sub.add_parser("serve", help="serve over HTTP with gunicorn")
     serve.add_argument("--bind", default=os.environ.get("OMGEVING_BIND", "127.0.0.1:8000"))
@@ -201,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="requests in progress per worker, slow ones included")
     serve.set_defaults(func=cmd_serve)
 
-    if argv and argv[0] not in {"org", "user", "otp", "demo", "serve", "-h", "--help"}:
+    if argv and argv[0] not in {"org", "user", "otp", "lockout", "demo", "serve", "-h",
+                                "--help"}:
         _setup()
         from django.core.management import execute_from_command_line
 

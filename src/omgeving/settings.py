@@ -71,7 +71,6 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "omgeving.tenancy",
@@ -94,7 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "axes.middleware.AxesMiddleware",
+    "omgeving.accounts.middleware.LoginRefusedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -138,11 +137,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses locked-out usernames and addresses
     "omgeving.accounts.backends.OrganizationBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "omgeving.accounts.hashers.ServerArgon2PasswordHasher",  # 19 MiB, 2 passes, 1 lane
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -201,17 +199,18 @@ def OTP_TOTP_ISSUER(device, _name=OTP_TOTP_ISSUER):  # noqa: N802  (a setting th
 
 OTP_ADMIN_HIDE_SENSITIVE_DATA = False  # the admin shows a new device's QR code once set up
 
-# --- brute-force defence (django-axes; see omgeving/tokens/lockout.py) ---------------------
+# --- login throttling (omgeving/accounts/lockout.py) -----------------------------------------
 TRUSTED_PROXIES = env_int("OMGEVING_TRUSTED_PROXIES", 0)
-AXES_FAILURE_LIMIT = env_int("OMGEVING_LOCKOUT_FAILURES", 5)
-AXES_COOLOFF_TIME = env_int("OMGEVING_LOCKOUT_COOLOFF", 900) / 3600  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_USERNAME_CALLABLE = "omgeving.tokens.lockout.qualified_username"
-AXES_CLIENT_IP_CALLABLE = "omgeving.api.client.client_ip"
-AXES_LOCKOUT_CALLABLE = "omgeving.tokens.lockout.lockout_response"
-AXES_RESET_ON_SUCCESS = True
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_VERBOSE = False
+LOCKOUT_FAILURES = env_int("OMGEVING_LOCKOUT_FAILURES", 5)  # per username + address
+LOCKOUT_COOLOFF = env_int("OMGEVING_LOCKOUT_COOLOFF", 900)  # seconds
+LOCKOUT_USER_FAILURES = env_int("OMGEVING_LOCKOUT_USER_FAILURES", 20)  # per username
+LOCKOUT_USER_WINDOW = env_int("OMGEVING_LOCKOUT_USER_WINDOW", 3600)
+LOCKOUT_ADDRESS_FAILURES = env_int("OMGEVING_LOCKOUT_ADDRESS_FAILURES", 30)  # per address
+LOGIN_SUCCESS_LIMIT = env_int("OMGEVING_LOGIN_SUCCESS_LIMIT", 10)  # per user
+LOGIN_SUCCESS_WINDOW = env_int("OMGEVING_LOGIN_SUCCESS_WINDOW", 300)
+LOGIN_KNOWN_DAYS = 30  # an address a user logged in from stays "known" this long
+LOGIN_HASH_SLOTS = env_int("OMGEVING_LOGIN_HASH_SLOTS", 2)  # concurrent hashes per process
+LOGIN_HASH_WAIT = 10  # seconds a login waits for a slot before 503
 
 # --- API ------------------------------------------------------------------------------------
 JWT_LIFETIME = env_int("OMGEVING_JWT_LIFETIME", 300)
@@ -289,6 +288,5 @@ LOGGING = {
     "loggers": {
         # Every 4xx is a documented answer, not a server problem worth a warning line.
         "django.request": {"level": "ERROR"},
-        "axes": {"level": "WARNING"},  # failures and lockouts; not every bookkeeping step
     },
 }

@@ -15,9 +15,9 @@ from omgeving.accounts.admin_site import is_platform_request
 from omgeving.audit import services as audit
 from omgeving.tenancy.models import Organization
 
-from . import services
+from . import lockout, services
 from .grants import Grant
-from .models import Role, User
+from .models import LoginThrottle, Role, User
 
 # Role types replace Django's groups and permissions; they are not managed here.
 admin.site.unregister(Group)
@@ -42,6 +42,13 @@ class UserAdminForm(forms.ModelForm):
         help_text="Application users only: what the application may read and write through "
         "the API. A new application holds none.",
     )
+    allowed_networks = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        label="Allowed address ranges",
+        help_text="Application users only: one CIDR range per line (e.g. 203.0.113.0/24). "
+        "Logins from elsewhere are refused like a wrong password and never lock the "
+        "application. Empty: any address.",
+    )
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False), required=False, strip=False,
         help_text="Leave empty to keep the current password. Changing it revokes the "
@@ -63,8 +70,13 @@ class UserAdminForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["roles"] = self.instance.roles
             self.initial["grants"] = self.instance.grants
+            self.initial["allowed_networks"] = "\n".join(self.instance.allowed_networks or [])
         if "organization" in self.fields:
             self.fields["organization"].required = True
+
+    def clean_allowed_networks(self):
+        lines = [x.strip() for x in self.cleaned_data.get("allowed_networks", "").splitlines()]
+        return services.clean_networks([x for x in lines if x])
 
     def clean(self):
         data = super().clean()
@@ -166,7 +178,7 @@ class UserAdmin(admin.ModelAdmin):
         who = ["organization", "username"] if is_platform_request(request) else ["username"]
         return [
             (None, {"fields": [*who, "roles", "password", "password_confirm"]}),
-            ("API access (Application users)", {"fields": ["grants"]}),
+            ("API access (Application users)", {"fields": ["grants", "allowed_networks"]}),
             ("Personal data", {"fields": [
                 "first_name", "last_name", "display_name", "email", "phone",
                 "date_of_birth", "bsn", "external_id"]}),
@@ -176,8 +188,8 @@ class UserAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if not is_platform_request(request):
-            kwargs["fields"] = [*PERSON_FIELDS, "roles", "grants", "password",
-                                "password_confirm"]
+            kwargs["fields"] = [*PERSON_FIELDS, "roles", "grants", "allowed_networks",
+                                "password", "password_confirm"]
         form = super().get_form(request, obj, change=change, **kwargs)
         form.organization_for_new = getattr(request, "organization", None)
         if is_platform_request(request) and "organization" in form.base_fields:
@@ -197,6 +209,7 @@ class UserAdmin(admin.ModelAdmin):
         if not is_platform_request(request):
             obj.organization = request.organization
         obj.grants = form.cleaned_data.get("grants") or []
+        obj.allowed_networks = form.cleaned_data.get("allowed_networks") or []
         services.save_user(
             obj, roles=form.cleaned_data["roles"], password=form.cleaned_data.get("password")
         )
@@ -212,4 +225,36 @@ class UserAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Users are deactivated, never deleted: their data and history are kept.
         return False
+
+
+@admin.register(LoginThrottle)
+class LockoutAdmin(admin.ModelAdmin):
+    """The organisation's current login lockouts; deleting one clears it (as
+    `omgeving lockout reset` does). Platform superusers see the platform's own."""
+
+    list_display = ["scope", "username", "ip", "count", "locked_until"]
+    search_fields = ["username", "ip"]
+    readonly_fields = ["scope", "username", "ip", "count", "window_start", "locked_until"]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        organization = None if is_platform_request(request) else request.organization
+        return lockout.current_lockouts(organization)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_staff
+
+    def has_module_permission(self, request):
+        return request.user.is_staff
+
+
 from . import otp_admin  # noqa: E402,F401  (scoped TOTP device admin)

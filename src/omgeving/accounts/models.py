@@ -99,6 +99,12 @@ class User(AbstractBaseUser):
         default=list, blank=True,
         help_text="Application users only: what the application may read and write.",
     )
+    allowed_networks = models.JSONField(
+        default=list, blank=True,
+        help_text="Application users only: the address ranges (CIDR) it may log in from; "
+        "empty: anywhere. A login from elsewhere is refused like a wrong password and never "
+        "counts towards a lockout.",
+    )
     token_version = models.PositiveIntegerField(
         default=1, editable=False,
         help_text="Bumped on password change or deactivation; older tokens stop working.",
@@ -216,3 +222,43 @@ class User(AbstractBaseUser):
 
     def get_short_name(self) -> str:
         return self.display_name or self.first_name or self.username
+
+
+class LoginThrottle(models.Model):
+    """One login counter (see omgeving.accounts.lockout): failures of a username from an
+    address, of a username from anywhere, from an address over any username, or successful
+    logins of a user. Always within one organisation (or the platform)."""
+
+    key = models.CharField(max_length=400, unique=True)
+    organization = models.ForeignKey("tenancy.Organization", null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=20)
+    username = models.CharField(max_length=150, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    count = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-locked_until", "id"]
+        verbose_name = "login lockout"
+
+    def __str__(self) -> str:
+        who = " from ".join(x for x in (self.username, self.ip) if x)
+        return f"{self.scope}: {who} ({self.count})"
+
+
+class KnownLoginAddress(models.Model):
+    """An address a user logged in from successfully: the username-wide lock does not apply
+    to it, so strangers' guessing cannot lock the owner out."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    ip = models.GenericIPAddressField()
+    last_success = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "ip"],
+                                               name="knownloginaddress_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.ip}"

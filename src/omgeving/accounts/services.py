@@ -54,6 +54,21 @@ def role_fields(roles: Iterable[str]) -> dict:
     }
 
 
+def clean_networks(networks) -> list[str]:
+    """Address ranges in CIDR notation (a single address is a /32 or /128), normalised."""
+    import ipaddress
+
+    cleaned = []
+    for value in networks or []:
+        try:
+            cleaned.append(str(ipaddress.ip_network(str(value).strip(), strict=False)))
+        except ValueError as exc:
+            raise ValidationError({"allowed_networks": ValidationError(
+                f"'{value}' is not an address range (CIDR, e.g. 203.0.113.0/24).",
+                code="invalid_network")}) from exc
+    return sorted(set(cleaned))
+
+
 def check_unique(user: User) -> None:
     """Username, and external_id when set, are unique within the user's organisation."""
     others = User.objects.for_organization(user.organization).exclude(pk=user.pk)
@@ -83,6 +98,8 @@ def save_user(
     if user.external_id == "":
         user.external_id = None
     user.grants = grants_module.clean(user.grants) if user.is_application else []
+    user.allowed_networks = (clean_networks(user.allowed_networks) if user.is_application
+                             else [])
     if password:
         validate_password(password, user)
         user.set_password(password)  # on an existing user this revokes its tokens

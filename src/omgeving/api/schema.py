@@ -40,7 +40,10 @@ DESCRIPTIONS = {
     400: "Invalid request: a field error, a missing field, or an unknown or invalid query "
     "parameter; resources accept no query parameters beyond those documented (`code`: "
     "`invalid`, `required`, `unknown_parameter`, `invalid_parameter`, `invalid_credentials`, "
-    "...).",
+    "a care-network rule such as `client_to_client`, `not_a_client`, `inactive_person`, "
+    "`exceeds_default_authorisation`, `date_out_of_range`; malformed input: `parse_error`, "
+    "`nesting_too_deep` (JSON deeper than 32 levels), `invalid_unicode`, "
+    "`too_many_parameters` (over 1000 query parameters or form fields), ...).",
     401: "Not authenticated (`code`: `not_authenticated`, `token_invalid`, `token_expired`, "
     "`token_wrong_organization`, `token_revoked`). Carries `WWW-Authenticate: JWT realm=\"api\"`.",
     403: "Authenticated, but this action is not allowed (`code`: `missing_grant` — the "
@@ -50,12 +53,24 @@ DESCRIPTIONS = {
     "(`code`: `not_found`, `organization_not_found`).",
     406: "The `Accept` header asks for a representation other than JSON (`code`: "
     "`not_acceptable`).",
+    408: "The request body did not arrive in time (`code`: `request_timeout`; the embedded "
+    "server waits 30 seconds).",
     409: "Conflicts with existing data (`code`: `username_taken`, `external_id_taken`, "
+    "`duplicate_relation`, `duplicate_membership`, `in_use`, `network_blocks_change` — a "
+    "change of a person that would break their relations, each listed under `errors` —, "
     "`conflict`).",
+    411: "A chunked body the server did not read (`code`: `length_required`); send a "
+    "`Content-Length`.",
+    413: "The request body is too large (`code`: `body_too_large`): 8 KiB for the token "
+    "endpoints, 1 MiB (OMGEVING_MAX_BODY) for the rest; refused before it is read.",
     415: "The request body is not in a media type the operation takes: JSON, and for the "
     "token endpoints also form or multipart data (`code`: `unsupported_media_type`).",
-    429: "Too many failed logins for this username or from this address (`code`: "
-    "`too_many_attempts`); the `Retry-After` header gives the seconds to wait.",
+    429: "Too many failed logins for this username from this address, for this username, or "
+    "from this address at this organisation (`code`: `too_many_attempts`), or too many "
+    "successful logins of one user (`too_many_logins`); the `Retry-After` header gives the "
+    "seconds to wait.",
+    503: "Too many password checks at once (`code`: `login_busy`); `Retry-After` says when "
+    "to try again.",
     500: "Unexpected server error (`code`: `server_error`); no internals are disclosed.",
 }
 
@@ -93,11 +108,11 @@ def add_problem_responses(result, generator, request, public):
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
-            codes = {404, 406, 500}
+            codes = {400, 404, 406, 500}  # 400: too many query parameters, anywhere
             if any("jwtAuth" in requirement for requirement in operation.get("security", [])):
                 codes |= {400, 401, 403}  # 400: every resource rejects unknown parameters
             if "requestBody" in operation:
-                codes |= {400, 415}
+                codes |= {400, 408, 411, 413, 415}
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
                     codes.add(400)

@@ -24,8 +24,6 @@ from django.contrib.auth import authenticate
 from omgeving.accounts.models import User
 from omgeving.tenancy.models import Organization
 
-from . import lockout
-
 ALGORITHM = "HS256"
 INVALID_CREDENTIALS = "Unable to log in with provided credentials."
 
@@ -138,14 +136,12 @@ def obtain_token(request, username: str, password: str) -> IssuedToken:
     """A token for an active Application user of the request's organisation, else
     CredentialsError.
 
-    Unknown user, wrong password, inactive, not an Application user: the same error, and the
-    same work (a password hash is always verified). Goes through Django's `authenticate`, so
-    the brute-force defence counts failures and refuses locked-out usernames and addresses
-    (the middleware then answers 429); a success clears the username's failures."""
+    Unknown user, wrong password, inactive, not an Application user, outside its allowed
+    address ranges: the same error, and the same work (a password hash is always verified).
+    Throttled by omgeving.accounts.lockout (raises LoginRefused)."""
     user = authenticate(request, username=username, password=password, purpose="api")
     if user is None:
         raise CredentialsError(INVALID_CREDENTIALS)
-    lockout.clear_failures(request, username)
     return issue_token(user)
 
 

@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from omgeving.accounts.lockout import LoginRefused
 from omgeving.api.parsers import StrictJSONParser
 
 from .. import services
@@ -20,7 +21,18 @@ from .serializers import (
 )
 
 TOKEN_401 = OpenApiResponse(description="token problem")
-LOCKED_429 = OpenApiResponse(description="locked out")
+LOCKED_429 = OpenApiResponse(description="`too_many_attempts` (failed logins: locked out) or "
+                             "`too_many_logins` (successful logins of one user too often); "
+                             "`Retry-After` says when to try again")
+BUSY_503 = OpenApiResponse(description="`login_busy`: too many password checks at once; "
+                           "`Retry-After`")
+
+
+def login_refused(exc: LoginRefused) -> exceptions.APIException:
+    error = exceptions.APIException(str(exc), code=exc.code)
+    error.status_code = exc.status
+    error.wait = exc.retry_after
+    return error
 
 
 class TokenView(APIView):
@@ -39,6 +51,8 @@ class TokenView(APIView):
     def _login(self, username: str, password: str) -> Response:
         try:
             issued = services.obtain_token(self.request._request, username, password)
+        except LoginRefused as exc:
+            raise login_refused(exc) from exc
         except services.CredentialsError as exc:
             raise exceptions.ValidationError(
                 {"non_field_errors": [exceptions.ErrorDetail(str(exc),
@@ -50,7 +64,7 @@ class TokenView(APIView):
 class TokenObtainView(TokenView):
     @extend_schema(
         operation_id="token_auth", summary="Obtain a token", request=CredentialsSerializer,
-        responses={200: TokenSerializer, 429: LOCKED_429},
+        responses={200: TokenSerializer, 429: LOCKED_429, 503: BUSY_503},
         description="Only an active Application user of this organisation gets a token. Any "
         "other case answers 400 `invalid_credentials` with the same message.",
     )
@@ -63,7 +77,8 @@ class TokenObtainView(TokenView):
 class TokenRefreshView(TokenView):
     @extend_schema(
         operation_id="token_refresh", summary="Refresh a token", request=RefreshSerializer,
-        responses={200: TokenSerializer, 401: TOKEN_401, 429: LOCKED_429},
+        responses={200: TokenSerializer, 401: TOKEN_401, 429: LOCKED_429,
+                   503: BUSY_503},
         description="Send the Application user's `username` and `password` (as the JO "
         "documentation says), or a still-valid `token`. Refreshing with a token keeps the "
         "original login time (`orig_iat`) and stops working `JWT_REFRESH_CAP` seconds "
