@@ -41,6 +41,17 @@ def env_int(name: str, default: int) -> int:
 VAR_DIR = Path(os.environ.get("OMGEVING_VAR_DIR", Path.cwd() / "var")).resolve()
 
 
+def _private_var_dir() -> None:
+    """The embedded database holds BSNs, password hashes and TOTP secrets: its folder is
+    0700 and the database files 0600, whatever the umask (SQLite gives its -wal and -shm
+    files the database file's mode)."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        VAR_DIR.chmod(0o700)
+    except PermissionError:  # a folder someone else owns: leave it, but never loosen files
+        pass
+
+
 def _secret_key() -> str:
     key = os.environ.get("OMGEVING_SECRET_KEY")
     if key:
@@ -118,6 +129,16 @@ TEMPLATES = [
 _default_db = f"sqlite:///{VAR_DIR / 'omgeving.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _database_file = Path(str(DATABASES["default"]["NAME"]))
+    if str(_database_file) not in ("", ":memory:") and "mode=memory" not in str(_database_file):
+        if _database_file.parent == VAR_DIR:
+            _private_var_dir()
+        _database_file.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(_database_file, os.O_CREAT | os.O_RDWR, 0o600))
+        for _suffix in ("", "-wal", "-shm"):
+            _path = Path(f"{_database_file}{_suffix}")
+            if _path.exists() and _path.stat().st_mode & 0o077:
+                _path.chmod(0o600)
     # WAL lets readers run beside a writer; the pragmas are applied on every new connection.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(

@@ -1,9 +1,12 @@
 """TOTP devices in the admin, scoped like everything else: an organisation's administrators
-see and manage the devices of their own organisation's administrators only."""
+see and manage the devices of their own organisation's administrators only, and a device's
+secret (its key, its QR code) is shown to its own user only: an administrator can remove a
+colleague's device, never copy it."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -27,6 +30,34 @@ class ScopedTOTPDeviceAdmin(TOTPDeviceAdmin):
         if db_field.name == "user":
             kwargs["queryset"] = self._owners(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @staticmethod
+    def _own_device(request, obj) -> bool:
+        return obj is None or obj.user_id == request.user.pk
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._own_device(request, obj):
+            return fieldsets
+        secret = {"key", "qrcode_link"}
+        return [(name, {**options, "fields": [f for f in options["fields"] if f not in secret]})
+                for name, options in fieldsets]
+
+    def get_list_display(self, request):
+        return [f for f in super().get_list_display(request) if f != "qrcode_link"]
+
+    def config_view(self, request, pk):
+        self._check_own(request, pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        self._check_own(request, pk)
+        return super().qrcode_view(request, pk)
+
+    def _check_own(self, request, pk):
+        device = self.get_queryset(request).filter(pk=pk).first()
+        if device is None or not self._own_device(request, device):
+            raise PermissionDenied
 
     def _owns(self, request, obj) -> bool:
         return obj is None or self._owners(request).filter(pk=obj.user_id).exists()

@@ -45,6 +45,14 @@ class StrictSerializerMixin:
                     {name: [exceptions.ErrorDetail("Unknown field.", code="unknown_field")]
                      for name in unknown}
                 )
+            # A read-only field (id, modified, …) in a body would be silently ignored: the
+            # sender believes it wrote something it did not.
+            read_only = sorted(n for n in data.keys() if self.fields[n].read_only)
+            if read_only:
+                raise exceptions.ValidationError(
+                    {name: [exceptions.ErrorDetail("This field is read-only.",
+                                                   code="read_only_field")]
+                     for name in read_only})
             # DRF turns 0 into "0" and a JSON object into the list of its keys; a string field
             # takes strings only, a list field lists only.
             errors = {}

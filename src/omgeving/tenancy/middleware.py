@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.http import HttpResponseNotFound
 
 from omgeving.api.problems import problem_response
 
@@ -28,6 +29,12 @@ class OrganizationMiddleware:
             )
         organization = organization_for_host(host, settings.BASE_DOMAIN)
         request.organization = organization
+        bare = host.split(":", 1)[0].lower().rstrip(".") == settings.BASE_DOMAIN
+        if organization is None and not bare and not request.path_info.startswith("/api/"):
+            # The platform (its admin) answers at the bare base domain only; an unknown or
+            # inactive organisation's host serves nothing at all.
+            return HttpResponseNotFound("No organisation is served at this host.",
+                                        content_type="text/plain; charset=utf-8")
         if organization is None and request.path_info.startswith("/api/"):
             # The API exists only on an organisation's host: never an unscoped answer.
             return problem_response(

@@ -104,7 +104,11 @@ def decode_token(token: str, organization: Organization) -> dict:
         raise TokenError("token_expired") from exc
     except jwt.PyJWTError as exc:
         raise TokenError("token_invalid") from exc
-    if not isinstance(claims["user_id"], int) or not isinstance(claims["ver"], int):
+    # Exact integers only (JSON true is a Python int; 1e308 is a float), a lifetime no longer
+    # than ours, and a login time no later than the token itself.
+    if any(type(claims[c]) is not int for c in ("user_id", "ver", "iat", "exp", "orig_iat")):
+        raise TokenError("token_invalid")
+    if claims["exp"] - claims["iat"] > settings.JWT_LIFETIME or claims["orig_iat"] > claims["iat"]:
         raise TokenError("token_invalid")
     return claims
 
