@@ -1,4 +1,5 @@
-"""Requests per second of GET /api/users/ under gunicorn, against a baseline in the same run.
+"""Requests per second of GET /api/users/ under `omgeving serve` (granian + the buffering
+bridge), against a baseline in the same run.
 
 Starts `omgeving serve` on a private port with a throwaway SQLite database, creates an
 organisation with an Application user and 200 people, then loads with wrk (Debian package;
@@ -114,7 +115,7 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(10)
-    print(f"gunicorn gthread, {args.workers} workers x 8 threads, {args.connections} "
+    print(f"omgeving serve (granian), {args.workers} workers x 8 threads, {args.connections} "
           f"keep-alive connections, {args.seconds} s each, SQLite (WAL)")
     print(f"baseline GET /api/        {base:8.0f} req/s")
     print(f"measured GET /api/users/  {users:8.0f} req/s   ratio {users / base:.2f}")

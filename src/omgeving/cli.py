@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     lock.set_defaults(func=cmd_lockout)
 
     sub.add_parser("demo", help="create the demo organisation").set_defaults(func=cmd_demo)
-    serve = sub.add_parser("serve", help="serve over HTTP with gunicorn")
+    serve = sub.add_parser("serve", help="serve over HTTP with granian")
     serve.add_argument("--bind", default=os.environ.get("OMGEVING_BIND", "127.0.0.1:8000"))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("OMGEVING_WORKERS", 2)))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("OMGEVING_THREADS", 8)))
