@@ -156,6 +156,8 @@ def _example(schema, components, name=""):
         return ["CLIENT"]  # the API gives care authorisations only
     if name in ID_VARIABLES:
         return f"@@{ID_VARIABLES[name]}@@"
+    if name == "authorisation":
+        return "GUARDIAN"  # a relation's person is the parent; no more than their default
     if "enum" in schema:
         return schema["enum"][0]
     kind = schema.get("type")

@@ -89,6 +89,22 @@ def cmd_user(args) -> int:
     return 0
 
 
+class _NoOrganization(Exception):
+    pass
+
+
+def _organization_or_platform(slug: str | None):
+    """The organisation named by --org, or None (the platform) without it."""
+    from omgeving.tenancy.models import Organization
+
+    if not slug:
+        return None
+    org = Organization.objects.filter(slug=slug).first()
+    if org is None:
+        raise _NoOrganization(f"no organisation '{slug}'")
+    return org
+
+
 def cmd_otp(args) -> int:
     import io
 
@@ -97,13 +113,11 @@ def cmd_otp(args) -> int:
 
     from omgeving.accounts.models import User
     from omgeving.accounts.otp import add_totp_device
-    from omgeving.tenancy.models import Organization
 
-    org = None
-    if args.org:
-        org = Organization.objects.filter(slug=args.org).first()
-        if org is None:
-            return _fail(f"no organisation '{args.org}'")
+    try:
+        org = _organization_or_platform(args.org)
+    except _NoOrganization as exc:
+        return _fail(str(exc))
     user = User.objects.for_organization(org).filter(username=args.username).first()
     if user is None:
         return _fail(f"no user '{args.username}' in {args.org or 'the platform'}")
@@ -122,13 +136,11 @@ def cmd_otp(args) -> int:
 
 def cmd_lockout(args) -> int:
     from omgeving.accounts import lockout
-    from omgeving.tenancy.models import Organization
 
-    org = None
-    if args.org:
-        org = Organization.objects.filter(slug=args.org).first()
-        if org is None:
-            return _fail(f"no organisation '{args.org}'")
+    try:
+        org = _organization_or_platform(args.org)
+    except _NoOrganization as exc:
+        return _fail(str(exc))
     if args.action == "reset":
         count = lockout.reset(org, args.username)
         print(f"cleared {count} counter(s) of {args.username} in {args.org or 'the platform'}")

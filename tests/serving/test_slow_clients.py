@@ -24,6 +24,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start(env, port, *extra):
+    """`omgeving serve` on `port`, once it accepts connections."""
+    process = subprocess.Popen([BIN / "omgeving", "serve", "--bind", f"127.0.0.1:{port}",
+                                "--workers", "1", *extra], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("omgeving serve did not start")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     var = tmp_path_factory.mktemp("serve-var")
@@ -33,16 +49,7 @@ def server(tmp_path_factory):
     subprocess.run([BIN / "omgeving", "migrate", "-v0"], env=env, check=True)
     subprocess.run([BIN / "omgeving", "demo"], env=env, check=True, capture_output=True)
     port = _free_port()
-    process = subprocess.Popen([BIN / "omgeving", "serve", "--bind", f"127.0.0.1:{port}",
-                                "--workers", "1", "--threads", "4"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.2)
+    process = _start(env, port, "--threads", "4")
     yield port, json.loads((var / "demo-credentials.json").read_text())
     process.terminate()
     process.wait(10)
@@ -85,13 +92,18 @@ def test_slow_headers_and_slow_bodies_do_not_stop_others(server):
             s.close()
 
 
-def test_a_body_that_never_finishes_is_408(server):
-    port, _ = server
+def _raw_post(port, path, length, body=b"") -> bytes:
+    """Headers claiming `length` bytes and then only `body`; the server's first answer."""
     s = socket.create_connection(("127.0.0.1", port), timeout=15)
-    s.sendall(b"POST /api/token-auth/ HTTP/1.1\r\nHost: demo.localhost\r\n"
-              b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+    s.sendall(f"POST {path} HTTP/1.1\r\nHost: demo.localhost\r\nContent-Type: "
+              f"application/json\r\nContent-Length: {length}\r\n\r\n".encode() + body)
     answer = s.recv(4096)
     s.close()
+    return answer
+
+
+def test_a_body_that_never_finishes_is_408(server):
+    answer = _raw_post(server[0], "/api/token-auth/", 100, b"{")
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b'"code": "request_timeout"' in answer
 
@@ -111,10 +123,29 @@ def test_chunked_bodies_are_read_and_large_ones_refused(server):
     assert "token" in json.loads(response.read())
 
     # A body over the limit is refused on its Content-Length, before it is sent.
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(b"POST /api/users/ HTTP/1.1\r\nHost: demo.localhost\r\n"
-              b"Content-Type: application/json\r\nContent-Length: 300000000\r\n\r\n")
-    answer = s.recv(4096)
-    s.close()
+    answer = _raw_post(port, "/api/users/", 300_000_000)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b'"code": "body_too_large"' in answer
+
+
+def test_two_servers_run_side_by_side_without_a_shared_control_socket(server, tmp_path):
+    """gunicorn took over one control socket in $HOME per `omgeving serve`; granian has none,
+    so a second server neither disturbs the first nor leaves anything in $HOME."""
+    port, _ = server
+    home = tmp_path / "home"
+    home.mkdir()
+    var = tmp_path / "var"
+    env = {**os.environ, "HOME": str(home), "OMGEVING_VAR_DIR": str(var)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([BIN / "omgeving", "migrate", "-v0"], env=env, check=True)
+    second = _free_port()
+    process = _start(env, second)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", second, timeout=5)
+        connection.request("GET", "/api/", headers={"Host": "nobody.localhost"})
+        assert connection.getresponse().status == 404  # its own (empty) database answers
+        assert _get(port)[0] == 200  # the first server still serves
+        assert list(home.iterdir()) == []
+    finally:
+        process.terminate()
+        process.wait(10)
