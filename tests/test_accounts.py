@@ -7,6 +7,7 @@ from omgeving.accounts import services
 from omgeving.accounts.models import Role, User
 from omgeving.accounts.validators import bsn_is_valid
 from omgeving.cli import main as cli
+from omgeving.errors import ConflictError
 
 from .helpers import APP_PASSWORD, make_app, make_person
 
@@ -53,7 +54,7 @@ def test_application_exclusivity_is_also_a_database_constraint(org_a):
 def test_username_unique_per_organisation(org_a, org_b):
     make_person(org_a, "joost")
     make_person(org_b, "joost")  # another organisation: another person
-    with pytest.raises(services.ConflictError) as exc:
+    with pytest.raises(ConflictError) as exc:
         make_person(org_a, "joost")
     assert exc.value.error_dict["username"][0].code == "username_taken"
 
@@ -63,7 +64,7 @@ def test_external_id_unique_per_organisation_when_set(org_a, org_b):
     make_person(org_b, "b", external_id="ECD-1")
     make_person(org_a, "c", external_id=None)
     make_person(org_a, "d", external_id="")  # empty means none
-    with pytest.raises(services.ConflictError):
+    with pytest.raises(ConflictError):
         make_person(org_a, "e", external_id="ECD-1")
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import get_resolver
 
 from omgeving.accounts.models import Role
-from omgeving.network import features
+from omgeving.network import families, invitations
 from omgeving.network import services as network
 from omgeving.network.models import (
     CareStatus,
@@ -205,7 +205,7 @@ def made_with_feature(org, feature, make):
 
 def invitation(org):
     inviter = make_app(org, username=f"inviter{next(_n)}")
-    made, _ = features.create_invitation(Invitation(
+    made, _ = invitations.create_invitation(Invitation(
         organization=org, kind="network", client=person(org), email="new@example.org",
         authorisation="GUARDIAN", invited_by=inviter))
     return made
@@ -218,7 +218,7 @@ class TestFamilies(ResourceCases, DetailCases, WriteCases, FeatureCases):
     feature = "families"
 
     def make(self, org):
-        return made_with_feature(org, "families", lambda org: features.save_family(
+        return made_with_feature(org, "families", lambda org: families.save_family(
             Family(organization=org, name=f"Fam {next(_n)}"), [person(org)]))
 
     def create_body(self, org):

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from omgeving.accounts.models import Role
-from omgeving.accounts.services import ConflictError
+from omgeving.errors import ConflictError
 from omgeving.network import services
 from omgeving.network.models import Group, GroupClient, GroupMember, Relation, today
 

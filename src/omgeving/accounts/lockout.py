@@ -40,19 +40,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from omgeving.errors import LoginRefused
+
 from .models import KnownLoginAddress, LoginThrottle
-
-
-class LoginRefused(Exception):
-    """A login refused before or after the password check; carries the answer's code."""
-
-    status = 429
-    code = "too_many_attempts"
-    message = "Too many failed login attempts. Try again in {seconds} seconds."
-
-    def __init__(self, retry_after: int):
-        self.retry_after = max(1, int(retry_after))
-        super().__init__(self.message.format(seconds=self.retry_after))
 
 
 class LockedOut(LoginRefused):

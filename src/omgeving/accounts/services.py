@@ -8,14 +8,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from omgeving.errors import ConflictError, NotAllowedError
 from omgeving.tenancy.models import Organization
 
 from . import grants as grants_module
 from .models import AUTHORISATIONS, Role, User
-
-
-class ConflictError(ValidationError):
-    """The request conflicts with existing data (a taken username or external_id)."""
 
 
 def role_fields(roles: Iterable[str]) -> dict:
@@ -164,12 +161,6 @@ def deactivate_user(user: User) -> User:
 API_ASSIGNABLE_ROLES = frozenset(AUTHORISATIONS)
 
 
-class NotAllowedError(PermissionError):
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.code = code
-
-
 def check_roles_assignable_by_api(roles: Iterable[str]) -> None:
     forbidden = sorted(set(roles) - API_ASSIGNABLE_ROLES)
     if forbidden:
@@ -177,6 +168,24 @@ def check_roles_assignable_by_api(roles: Iterable[str]) -> None:
             f"The role type(s) {', '.join(forbidden)} can only be given in the admin.",
             code="role_not_assignable",
         )
+
+
+def create_user_via_api(*, organization: Organization, roles: Iterable[str], **fields) -> User:
+    """An application creates persons with care authorisations only (403 otherwise)."""
+    check_roles_assignable_by_api(roles)
+    return create_user(organization=organization, roles=roles, **fields)
+
+
+def update_user_via_api(user: User, *, roles: Iterable[str] | None = None, **fields) -> User:
+    check_manageable_by_api(user)
+    if roles is not None:
+        check_roles_assignable_by_api(roles)
+    return update_user(user, roles=roles, **fields)
+
+
+def deactivate_user_via_api(user: User) -> User:
+    check_manageable_by_api(user)
+    return deactivate_user(user)
 
 
 def check_manageable_by_api(user: User) -> None:

@@ -18,8 +18,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from omgeving.accounts.services import ConflictError, NotAllowedError
-from omgeving.network.features import FeatureDisabled
+from omgeving.errors import (
+    ConflictError,
+    FeatureDisabled,
+    LoginRefused,
+    NotAllowedError,
+    TokenError,
+)
 
 from .problems import PROBLEM_CONTENT_TYPE, WWW_AUTHENTICATE, problem, problem_response
 
@@ -63,6 +68,14 @@ def exception_handler(exc, context):
     if isinstance(exc, ConflictError):
         status_code = status.HTTP_409_CONFLICT
         exc = _django_validation_to_drf(exc)
+    elif isinstance(exc, TokenError):
+        exc = exceptions.AuthenticationFailed(str(exc), code=exc.code)
+        status_code = 401
+    elif isinstance(exc, LoginRefused):
+        refused = exc
+        exc = exceptions.APIException(str(refused), code=refused.code)
+        exc.status_code = status_code = refused.status
+        exc.wait = refused.retry_after
     elif isinstance(exc, NotAllowedError):
         exc = exceptions.PermissionDenied(str(exc), code=exc.code)
         status_code = 403

@@ -22,7 +22,7 @@ class ApplicationPermission(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        organization = getattr(request._request, "organization", None)
+        organization = getattr(request, "organization", None)
         if not (user is not None and getattr(user, "is_application", False)
                 and organization is not None and user.organization_id == organization.pk):
             return False

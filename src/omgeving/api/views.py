@@ -28,6 +28,6 @@ class ApiRootView(APIView):
             "docs": "docs",
         }
         return Response({
-            "organization": request._request.organization.slug,
+            "organization": request.organization.slug,
             "links": {key: reverse(name, request=request) for key, name in names.items()},
         })

@@ -117,7 +117,7 @@ class OrganizationViewSetMixin:
 
     @property
     def organization(self):
-        return self.request._request.organization
+        return self.request.organization
 
     def get_base_queryset(self, queryset):
         return queryset

@@ -73,7 +73,6 @@ def record(*, request, organization, actor, resource: str, action: str,
            subjects: list, representations: dict, sensitive_fields=(), status: int) -> None:
     """One row per person the request reached (one row without a person if it reached
     none), written with a single INSERT."""
-    django_request = getattr(request, "_request", request)
     common = {
         "organization": organization,
         "request_id": uuid.uuid4(),
@@ -82,14 +81,14 @@ def record(*, request, organization, actor, resource: str, action: str,
         "actor_username": actor.username,
         "resource": resource,
         "action": action,
-        "method": django_request.method,
-        "path": django_request.path[:500],
-        "query": django_request.META.get("QUERY_STRING", "")[:1000],
-        "ip": client_ip(django_request) or None,
+        "method": request.method,
+        "path": request.path[:500],
+        "query": request.META.get("QUERY_STRING", "")[:1000],
+        "ip": client_ip(request) or None,
         "status": status,
     }
     request_data = None
-    if django_request.method not in ("GET", "HEAD", "OPTIONS"):
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
         try:
             request_data = getattr(request, "data", None) or getattr(request, "POST", None)
         except APIException:  # unparsable body (400/415): nothing was written

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from omgeving.tenancy.admin_base import ReadOnlyAdminMixin, TenantInline, TenantModelAdmin
 
-from . import features, services
+from . import families, invitations, services
 from .models import (
     CareStatus,
     ClientCareStatus,
@@ -74,7 +74,7 @@ class FamilyAdmin(TenantModelAdmin):
     list_display = ["name", "city", "external_id"]
     search_fields = ["name", "city"]
     inlines = [FamilyMemberInline]
-    rule_save = staticmethod(features.save_family)
+    rule_save = staticmethod(families.save_family)
 
 
 @admin.register(CareStatus)
@@ -112,6 +112,6 @@ class InvitationAdmin(TenantModelAdmin):
         revoked = 0
         for invitation in queryset:
             if invitation.effective_state == Invitation.State.PENDING:
-                features.revoke_invitation(invitation)
+                invitations.revoke_invitation(invitation)
                 revoked += 1
         self.message_user(request, f"{revoked} invitation(s) revoked.")

@@ -33,7 +33,8 @@ from django.db.models import Q
 
 from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role, User
-from omgeving.accounts.services import ConflictError, NotAllowedError
+from omgeving.errors import ConflictError, NotAllowedError
+from omgeving.errors import rule_error as _error
 
 from .models import GroupClient, GroupMember, Relation, today
 
@@ -41,12 +42,6 @@ PROFESSIONALS = (Role.COUNSELOR, Role.COUNSELOR_PLUS)
 # Authorisations from least to most: a person's relations stay at or below their default.
 ORDER = (Role.EXTERNAL, Role.GUARDIAN, Role.COUNSELOR, Role.COUNSELOR_PLUS)
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2199, 12, 31)
-
-
-def _error(field: str | None, message: str, code: str, conflict: bool = False):
-    cls = ConflictError if conflict else ValidationError
-    error = ValidationError(message, code=code)
-    return cls({field: error}) if field else cls(message, code=code)
 
 
 def check_in_network(user: User, field: str) -> None:

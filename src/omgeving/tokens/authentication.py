@@ -6,8 +6,9 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from omgeving.api.problems import WWW_AUTHENTICATE
+from omgeving.errors import TokenError
 
-from .services import TokenError, authenticate_token
+from .services import authenticate_token
 
 PREFIXES = (b"jwt", b"bearer")
 
@@ -30,7 +31,7 @@ class JWTAuthentication(BaseAuthentication):
         except UnicodeDecodeError as exc:
             raise token_failure(TokenError("token_invalid")) from exc
         try:
-            user, claims = authenticate_token(token, request._request.organization)
+            user, claims = authenticate_token(token, request.organization)
         except TokenError as exc:
             raise token_failure(exc) from exc
         return user, claims

@@ -22,28 +22,11 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 
 from omgeving.accounts.models import User
+from omgeving.errors import TokenError
 from omgeving.tenancy.models import Organization
 
 ALGORITHM = "HS256"
 INVALID_CREDENTIALS = "Unable to log in with provided credentials."
-
-
-class TokenError(Exception):
-    """A token that cannot be accepted; `code` names the reason."""
-
-    messages = {
-        "token_invalid": "The token is malformed or its signature is invalid.",
-        "token_expired": "The token has expired; obtain or refresh a token.",
-        "token_wrong_organization": "The token was issued for another organisation.",
-        "token_revoked": "The token was revoked: the user was deactivated, changed "
-        "password or is no longer an Application user.",
-        "refresh_expired": "The token can no longer be refreshed with a token; "
-        "log in again with username and password.",
-    }
-
-    def __init__(self, code: str):
-        self.code = code
-        super().__init__(self.messages[code])
 
 
 class CredentialsError(Exception):

@@ -44,7 +44,7 @@ class UserFilterSet(ModifiedSinceFilterSet):
     def filter_care_status(self, queryset, name, value):
         from omgeving.network.models import ClientCareStatus
 
-        organization = self.request._request.organization
+        organization = self.request.organization
         if not organization.has_feature("care_status"):
             raise exceptions.ValidationError({name: [exceptions.ErrorDetail(
                 "Care status is not switched on for this organisation.",

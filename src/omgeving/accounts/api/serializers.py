@@ -97,10 +97,11 @@ class UserSerializer(StrictModelSerializer):
         return roles
 
     def create(self, validated_data):
-        return services.create_user(organization=self.context["organization"], **validated_data)
+        return services.create_user_via_api(organization=self.context["organization"],
+                                            **validated_data)
 
     def update(self, instance, validated_data):
-        return services.update_user(instance, **validated_data)
+        return services.update_user_via_api(instance, **validated_data)
 
 
 class MeSerializer(serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, status
+from rest_framework import mixins
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,10 +19,6 @@ from .filters import UserFilterSet
 from .serializers import MeSerializer, UserListSerializer, UserSerializer
 
 CONFLICT = {409: OpenApiResponse(description="conflict")}
-
-
-def _forbid(exc: services.NotAllowedError):
-    return exceptions.PermissionDenied(str(exc), code=exc.code)
 
 
 @extend_schema_view(
@@ -62,30 +58,8 @@ class UserViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveMod
     def get_serializer_class(self):
         return UserListSerializer if self.action == "list" else UserSerializer
 
-    def perform_create(self, serializer):
-        try:
-            services.check_roles_assignable_by_api(serializer.validated_data["roles"])
-        except services.NotAllowedError as exc:
-            raise _forbid(exc) from exc
-        super().perform_create(serializer)
-
-    def perform_update(self, serializer):
-        try:
-            services.check_manageable_by_api(serializer.instance)
-            if "roles" in serializer.validated_data:
-                services.check_roles_assignable_by_api(serializer.validated_data["roles"])
-        except services.NotAllowedError as exc:
-            raise _forbid(exc) from exc
-        super().perform_update(serializer)
-
-    def destroy(self, request, *args, **kwargs):
-        user = self.get_object()
-        try:
-            services.check_manageable_by_api(user)
-        except services.NotAllowedError as exc:
-            raise _forbid(exc) from exc
-        services.deactivate_user(user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy(self, instance):
+        services.deactivate_user_via_api(instance)
 
 
 class MeView(APIView):
@@ -95,5 +69,5 @@ class MeView(APIView):
                    responses={200: MeSerializer})
     def get(self, request):
         user = request.user
-        user.organization = request._request.organization
+        user.organization = request.organization
         return Response(MeSerializer(user, context={"request": request}).data)

@@ -14,10 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omgeving.accounts.models import User
-from omgeving.accounts.services import ConflictError
 from omgeving.api.viewsets import OrganizationViewSet
+from omgeving.errors import ConflictError
 
-from .. import access, features, services
+from .. import access, care_status, families, invitations, services
 from ..models import (
     CareStatus,
     ClientCareStatus,
@@ -308,7 +308,7 @@ class FamilyViewSet(OrganizationViewSet, *CRUD):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         members = data.pop("member_users", None)
-        serializer.instance = features.save_family(
+        serializer.instance = families.save_family(
             Family(organization=self.organization, **data), members)
         self._audited(serializer.instance)
 
@@ -317,7 +317,7 @@ class FamilyViewSet(OrganizationViewSet, *CRUD):
         members = data.pop("member_users", None)
         for name, value in data.items():
             setattr(serializer.instance, name, value)
-        features.save_family(serializer.instance, members)
+        families.save_family(serializer.instance, members)
 
 
 @_crud_schema("care status", "Deletes the status; 409 while clients have (had) it — set "
@@ -369,7 +369,7 @@ class UserCareStatusViewSet(OrganizationViewSet):
         serializer = SetCareStatusSerializer(data=request.data,
                                              context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        features.set_care_status(client, serializer.validated_data["status"], request.user)
+        care_status.set_care_status(client, serializer.validated_data["status"], request.user)
         return self._answer(client, 201)
 
 
@@ -406,7 +406,7 @@ class InvitationViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.Retri
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        invitation, token = features.create_invitation(Invitation(
+        invitation, token = invitations.create_invitation(Invitation(
             organization=self.organization, invited_by=request.user,
             **serializer.validated_data))
         self._audited(invitation)
@@ -429,18 +429,18 @@ class InvitationViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.Retri
                    "token is then used up.")
     @action(detail=False, methods=["post"])
     def accept(self, request):
-        return self._by_token(request, features.accept_invitation)
+        return self._by_token(request, invitations.accept_invitation)
 
     @extend_schema(summary="Decline an invitation", request=InvitationTokenSerializer,
                    responses={200: InvitationSerializer})
     @action(detail=False, methods=["post"])
     def decline(self, request):
-        return self._by_token(request, features.decline_invitation)
+        return self._by_token(request, invitations.decline_invitation)
 
     @extend_schema(summary="Revoke a pending invitation", request=None,
                    responses={200: InvitationSerializer})
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        invitation = features.revoke_invitation(self.get_object())
+        invitation = invitations.revoke_invitation(self.get_object())
         return Response(InvitationSerializer(invitation,
                                              context=self.get_serializer_context()).data)

@@ -1,12 +1,12 @@
-"""Families, care status and invitations: each switched on or off per organisation.
+"""Invitations: a professional (or an application) invites a client, or a person into a
+client's network; the invitee accepts with the link's token, or declines; the sender can
+revoke. Switched on per organisation.
 
 Rules, each with its own code:
     the feature is switched on for the organisation          feature_disabled (404 on the API)
-    family members are persons of the network (no app/admin)  not_in_network
-    a care status belongs to a client                         not_a_client
-    an inactive care status is not set any more               status_inactive
     an invitation into a network names a client               not_a_client
     an invitation of a client names a professional counselor  not_a_professional
+    giving BSN sight needs the inviting application's grant   missing_grant (403)
     only a pending invitation is accepted, declined, revoked  invitation_not_pending
     an invitation past its expiry is expired                  invitation_expired
     an accept/decline token is single-use and must match      invitation_token_invalid
@@ -20,97 +20,22 @@ import re
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from omgeving.accounts import services as accounts
 from omgeving.accounts.models import Role, User
+from omgeving.errors import rule_error as _error
+from omgeving.tenancy.features import require
 
 from . import services
-from .models import (
-    CareStatus,
-    ClientCareStatus,
-    Family,
-    FamilyMember,
-    Invitation,
-    Relation,
-)
+from .models import Invitation, Relation
 from .services import PROFESSIONALS, check_in_network
 
 
-class FeatureDisabled(Exception):
-    def __init__(self, feature: str):
-        super().__init__(f"The feature '{feature}' is not switched on for this organisation.")
-        self.feature = feature
-
-
-def require(organization, feature: str) -> None:
-    if not organization.has_feature(feature):
-        raise FeatureDisabled(feature)
-
-
-# --- families ------------------------------------------------------------------------------
-
-@transaction.atomic
-def save_family(family: Family, members: list[User] | None = None) -> Family:
-    require(family.organization, "families")
-    if family.external_id == "":
-        family.external_id = None
-    family.full_clean(validate_unique=False, validate_constraints=False)
-    others = Family.objects.for_organization(family.organization).exclude(pk=family.pk)
-    if family.external_id and others.filter(external_id=family.external_id).exists():
-        raise accounts.ConflictError({"external_id": ValidationError(
-            "A family with this external_id exists.", code="external_id_taken")})
-    family.save()
-    if members is not None:
-        for user in members:
-            services.check_same_organization(family, (user, "members"))
-            check_in_network(user, "members")
-        FamilyMember.objects.for_organization(family.organization).filter(
-            family=family).exclude(user__in=members).delete()
-        existing = set(FamilyMember.objects.for_organization(family.organization)
-                       .filter(family=family).values_list("user_id", flat=True))
-        FamilyMember.objects.bulk_create([
-            FamilyMember(organization=family.organization, family=family, user=user)
-            for user in members if user.pk not in existing])
-    return family
-
-
-# --- care status ---------------------------------------------------------------------------
-
-def current_care_status(client: User) -> ClientCareStatus | None:
-    return (ClientCareStatus.objects.for_organization(client.organization)
-            .filter(client=client).select_related("status").first())
-
-
-@transaction.atomic
-def set_care_status(client: User, status: CareStatus, set_by: User | None) -> ClientCareStatus:
-    require(client.organization, "care_status")
-    if client.authorisation != Role.CLIENT or client.is_application or client.is_administrator:
-        raise ValidationError({"client": ValidationError(
-            "Only a client has a care status.", code="not_a_client")})
-    if status.organization_id != client.organization_id:
-        raise ValidationError({"status": ValidationError(
-            "This status belongs to another organisation.", code="other_organization")})
-    if not status.is_active:
-        raise ValidationError({"status": ValidationError(
-            "This status is no longer in use.", code="status_inactive")})
-    return ClientCareStatus.objects.create(organization=client.organization, client=client,
-                                           status=status, set_by=set_by)
-
-
-# --- invitations ---------------------------------------------------------------------------
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _error(field, message, code):
-    if field:
-        return ValidationError({field: ValidationError(message, code=code)})
-    return ValidationError(message, code=code)
 
 
 @transaction.atomic
@@ -235,5 +160,3 @@ def revoke_invitation(invitation: Invitation) -> Invitation:
     invitation.token_hash = ""
     invitation.save()
     return invitation
-
-
