@@ -126,3 +126,13 @@ def test_the_api_refuses_to_delete_a_group_with_history(org_a, api_a):
     assert response.status_code == 409 and response.json()["code"] == "in_use"
     empty = Group.objects.create(organization=org_a, name="Empty")
     assert api_a.delete(f"/api/groups/{empty.pk}/").status_code == 204
+
+
+def test_the_admin_refuses_a_taken_name_through_the_same_rule(admin_client, org_a):
+    from omgeving.network.models import RelationType
+
+    RelationType.objects.create(organization=org_a, name="Moeder")
+    response = admin_client.post("/admin/network/relationtype/add/", {"name": "Moeder"})
+    assert response.status_code == 200  # the form again
+    assert "One with this name exists in this organisation." in response.content.decode()
+    assert RelationType.objects.count() == 1

@@ -81,6 +81,27 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     }
 
 
+# Writes go to the resource's service, which holds the rules: `create()` builds the object
+# in the request's organisation, `update()` applies the changes, and both hand it to
+# `save_service(obj, actor=<the calling application>)`. Serializers translate, views route,
+# services decide. (No docstring: drf-spectacular would make it every schema's description.)
+class ServiceWriteMixin:
+
+    save_service = None
+
+    def _save(self, instance):
+        return type(self).save_service(instance, actor=self.context.get("actor"))
+
+    def create(self, validated_data):
+        return self._save(self.Meta.model(organization=self.context["organization"],
+                                          **validated_data))
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return self._save(instance)
+
+
 class ExternalIdField(serializers.CharField):
     """The organisation's own key for an object: unique per organisation when set; "" and
     null both mean none (stored as null)."""

@@ -27,6 +27,8 @@ class OrganizationViewSetMixin:
     # when an answer shows them or a write sends them.
     audit_resource: str | None = None
     audit_sensitive_fields: tuple[str, ...] = ()
+    # Deleting: the resource's service (ends instead of deleting, refuses while in use, …).
+    destroy_service = None
     # What a custom action does, for the access log (standard actions and other methods:
     # see omgeving.audit.services.action_for).
     audit_actions: dict[str, str] = {}
@@ -53,6 +55,9 @@ class OrganizationViewSetMixin:
     def perform_create(self, serializer):
         super().perform_create(serializer)
         self._audited(serializer.instance)
+
+    def perform_destroy(self, instance):
+        (type(self).destroy_service or type(instance).delete)(instance)
 
     def dispatch(self, request, *args, **kwargs):
         """The access log is part of every answer (NEN 7513):
@@ -113,7 +118,7 @@ class OrganizationViewSetMixin:
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": self.organization,
-                "hidden_fields": self.hidden_fields()}
+                "actor": self.request.user, "hidden_fields": self.hidden_fields()}
 
     @property
     def organization(self):

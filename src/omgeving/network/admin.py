@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.contrib import admin
 
 from omgeving.tenancy.admin_base import ReadOnlyAdminMixin, TenantInline, TenantModelAdmin
+from omgeving.tenancy.services import check_unique
 
-from . import families, invitations, services
+from . import care_status, families, invitations, services
 from .models import (
     CareStatus,
     ClientCareStatus,
@@ -23,6 +24,8 @@ from .models import (
 class RelationTypeAdmin(TenantModelAdmin):
     list_display = ["name", "external_id"]
     search_fields = ["name"]
+    rule_check = staticmethod(lambda obj: check_unique(obj, "name", "external_id"))
+    rule_save = staticmethod(services.save_relation_type)
 
 
 @admin.register(Relation)
@@ -60,6 +63,8 @@ class GroupAdmin(TenantModelAdmin):
     list_display = ["name", "kind", "external_id"]
     search_fields = ["name"]
     inlines = [GroupMemberInline, GroupClientInline]
+    rule_check = staticmethod(lambda obj: check_unique(obj, "name", "external_id"))
+    rule_save = staticmethod(services.save_group)
 
 
 class FamilyMemberInline(TenantInline):
@@ -81,6 +86,8 @@ class FamilyAdmin(TenantModelAdmin):
 class CareStatusAdmin(TenantModelAdmin):
     feature = "care_status"
     list_display = ["name", "position", "is_active"]
+    rule_check = staticmethod(lambda obj: check_unique(obj, "name"))
+    rule_save = staticmethod(care_status.save_care_status)
 
 
 @admin.register(ClientCareStatus)

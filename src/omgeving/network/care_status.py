@@ -13,6 +13,7 @@ from django.db import transaction
 from omgeving.accounts.models import Role, User
 from omgeving.errors import rule_error as _error
 from omgeving.tenancy.features import require
+from omgeving.tenancy.services import delete_unless_in_use, save_unique
 
 from .models import CareStatus, ClientCareStatus
 
@@ -20,6 +21,15 @@ from .models import CareStatus, ClientCareStatus
 def current_care_status(client: User) -> ClientCareStatus | None:
     return (ClientCareStatus.objects.for_organization(client.organization)
             .filter(client=client).select_related("status").first())
+
+
+def save_care_status(status: CareStatus, *, actor: User | None = None) -> CareStatus:
+    require(status.organization, "care_status")
+    return save_unique(status, "name")
+
+
+def delete_care_status(status: CareStatus) -> None:
+    delete_unless_in_use(status, "Clients have (had) this care status.")
 
 
 @transaction.atomic

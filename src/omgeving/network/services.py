@@ -35,8 +35,9 @@ from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role, User
 from omgeving.errors import ConflictError, NotAllowedError
 from omgeving.errors import rule_error as _error
+from omgeving.tenancy.services import delete_unless_in_use, save_unique
 
-from .models import GroupClient, GroupMember, Relation, today
+from .models import Group, GroupClient, GroupMember, Relation, RelationType, today
 
 PROFESSIONALS = (Role.COUNSELOR, Role.COUNSELOR_PLUS)
 # Authorisations from least to most: a person's relations stay at or below their default.
@@ -162,6 +163,24 @@ def save_relation(relation: Relation, *, actor: User | None = None) -> Relation:
                      "external_id_taken", conflict=True)
     relation.save()
     return relation
+
+
+def save_relation_type(relation_type: RelationType, *, actor: User | None = None):
+    return save_unique(relation_type, "name", "external_id")
+
+
+def delete_relation_type(relation_type: RelationType) -> None:
+    delete_unless_in_use(relation_type, "Relations use this relation type.")
+
+
+def save_group(group: Group, *, actor: User | None = None) -> Group:
+    return save_unique(group, "name", "external_id")
+
+
+def delete_group(group: Group) -> None:
+    """A group with memberships, ended ones included, stays for the history."""
+    delete_unless_in_use(group, "The group has (had) members or clients; end their "
+                         "memberships.")
 
 
 @transaction.atomic

@@ -4,8 +4,14 @@ from rest_framework import serializers
 
 from omgeving.accounts.api.serializers import OptionalEmailField
 from omgeving.accounts.models import User
-from omgeving.api.serializers import ExternalIdField, StrictModelSerializer, StrictSerializer
+from omgeving.api.serializers import (
+    ExternalIdField,
+    ServiceWriteMixin,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 
+from .. import care_status, families, invitations, services
 from ..models import (
     CareStatus,
     ClientCareStatus,
@@ -34,16 +40,19 @@ class OrganizationScopedFields:
         return fields
 
 
-class RelationTypeSerializer(StrictModelSerializer):
+class RelationTypeSerializer(ServiceWriteMixin, StrictModelSerializer):
+    save_service = staticmethod(services.save_relation_type)
     external_id = ExternalIdField()
+
     class Meta:
         model = RelationType
         fields = ["id", "name", "external_id", "created", "modified"]
         read_only_fields = ["id", "created", "modified"]
-        validators = []  # the name's uniqueness: the view answers 409
+        validators = []  # the name's uniqueness: the service answers 409
 
 
-class RelationSerializer(OrganizationScopedFields, StrictModelSerializer):
+class RelationSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictModelSerializer):
+    save_service = staticmethod(services.save_relation)
     scoped = {"client": User, "person": User, "relation_type": RelationType}
     is_active = serializers.SerializerMethodField(
         help_text="Whether the relation grants anything today (end date inclusive).")
@@ -60,7 +69,8 @@ class RelationSerializer(OrganizationScopedFields, StrictModelSerializer):
         return relation.active_on()
 
 
-class GroupMemberSerializer(OrganizationScopedFields, StrictModelSerializer):
+class GroupMemberSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictModelSerializer):
+    save_service = staticmethod(services.save_group_member)
     scoped = {"group": Group, "user": User}
 
     class Meta:
@@ -70,7 +80,8 @@ class GroupMemberSerializer(OrganizationScopedFields, StrictModelSerializer):
         read_only_fields = ["id", "created", "modified"]
 
 
-class GroupClientSerializer(OrganizationScopedFields, StrictModelSerializer):
+class GroupClientSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictModelSerializer):
+    save_service = staticmethod(services.save_group_client)
     scoped = {"group": Group, "client": User}
 
     class Meta:
@@ -93,7 +104,8 @@ class GroupClientInlineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GroupSerializer(StrictModelSerializer):
+class GroupSerializer(ServiceWriteMixin, StrictModelSerializer):
+    save_service = staticmethod(services.save_group)
     external_id = ExternalIdField()
     members = GroupMemberInlineSerializer(many=True, read_only=True,
                                           help_text="Memberships, ended ones included.")
@@ -181,9 +193,21 @@ class FamilySerializer(StrictModelSerializer):
             self.context.get("organization"))
         return fields
 
+    def create(self, validated_data):
+        members = validated_data.pop("member_users", None)
+        return families.save_family(
+            Family(organization=self.context["organization"], **validated_data), members)
+
+    def update(self, instance, validated_data):
+        members = validated_data.pop("member_users", None)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return families.save_family(instance, members)
 
 
-class CareStatusSerializer(StrictModelSerializer):
+class CareStatusSerializer(ServiceWriteMixin, StrictModelSerializer):
+    save_service = staticmethod(care_status.save_care_status)
+
     # Explicit bounds: left to the model field they would follow the database (SQLite's range
     # is wider than PostgreSQL's smallint) and the schema would differ per database.
     position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
@@ -233,6 +257,13 @@ class InvitationSerializer(OrganizationScopedFields, StrictModelSerializer):
 class CreatedInvitationSerializer(InvitationSerializer):
     token = serializers.CharField(read_only=True, help_text="The single-use link token, "
                                   "shown only now; it goes into the link the invitee opens.")
+
+    def create(self, validated_data):
+        invitation, token = invitations.create_invitation(Invitation(
+            organization=self.context["organization"], invited_by=self.context["actor"],
+            **validated_data))
+        invitation.token = token  # shown in this answer only; stored as a hash
+        return invitation
 
     class Meta(InvitationSerializer.Meta):
         fields = [*InvitationSerializer.Meta.fields, "token"]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, ProtectedError
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -15,9 +14,8 @@ from rest_framework.response import Response
 
 from omgeving.accounts.models import User
 from omgeving.api.viewsets import OrganizationViewSet
-from omgeving.errors import ConflictError
 
-from .. import access, care_status, families, invitations, services
+from .. import access, care_status, invitations, services
 from ..models import (
     CareStatus,
     ClientCareStatus,
@@ -76,78 +74,28 @@ def _crud_schema(noun: str, delete: str):
     )
 
 
-class ServiceSaveMixin:
-    """Writes go through the network services, which hold the rules."""
-
-    save_service = None
-
-    def perform_create(self, serializer):
-        instance = serializer.Meta.model(organization=self.organization,
-                                         **serializer.validated_data)
-        serializer.instance = type(self).save_service(instance, actor=self.request.user)
-        self._audited(serializer.instance)
-
-    def perform_update(self, serializer):
-        for name, value in serializer.validated_data.items():
-            setattr(serializer.instance, name, value)
-        type(self).save_service(serializer.instance, actor=self.request.user)
-
-
-class UniqueFieldsMixin:
-    """Simple resources whose `unique_fields` are unique within the organisation (409
-    `<field>_taken`) and which cannot be deleted while in use (409 `in_use`)."""
-
-    unique_fields: tuple[str, ...] = ("name",)
-    in_use_message = "This object is in use."
-
-    def _check_unique(self, serializer):
-        others = self.model.objects.for_organization(self.organization)
-        if serializer.instance is not None:
-            others = others.exclude(pk=serializer.instance.pk)
-        for field in self.unique_fields:
-            value = serializer.validated_data.get(field)
-            if value and others.filter(**{field: value}).exists():
-                raise ConflictError({field: ValidationError(
-                    f"One with this {field} exists in this organisation.",
-                    code=f"{field}_taken")})
-
-    def perform_create(self, serializer):
-        self._check_unique(serializer)
-        serializer.save(organization=self.organization)
-
-    def perform_update(self, serializer):
-        self._check_unique(serializer)
-        serializer.save()
-
-    def perform_destroy(self, instance):
-        try:
-            instance.delete()
-        except ProtectedError as exc:
-            raise ConflictError(self.in_use_message, code="in_use") from exc
-
-
 @_crud_schema("relation type", "Deletes the relation type; 409 while relations use it.")
-class RelationTypeViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
+class RelationTypeViewSet(OrganizationViewSet, *CRUD):
     """The organisation's relation types (mother, teacher, GP, …)."""
 
     model = RelationType
     serializer_class = RelationTypeSerializer
     filterset_class = RelationTypeFilterSet
     grant_family = "relations"
-    in_use_message = "Relations use this relation type."
+    destroy_service = staticmethod(services.delete_relation_type)
 
 
 @_crud_schema("relation", "Ends the relation: it gets yesterday as its end date and grants "
               "nothing from today; a relation that has not started yet is removed. The "
               "history is kept.")
-class RelationViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
+class RelationViewSet(OrganizationViewSet, *CRUD):
     """Direct relations between a client and another person, under rules 1-3."""
 
     model = Relation
     serializer_class = RelationSerializer
     filterset_class = RelationFilterSet
     grant_family = "relations"
-    save_service = staticmethod(services.save_relation)
+    destroy_service = staticmethod(services.end_or_remove)
     audit_resource = "relations"
 
     def get_base_queryset(self, queryset):
@@ -156,22 +104,18 @@ class RelationViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
     def audit_subjects(self, relation):
         return [relation.client, relation.person]
 
-    def perform_destroy(self, instance):
-        services.end_or_remove(instance)
-
 
 @_crud_schema("group", "Deletes a group that never had members or clients; 409 `in_use` "
               "while it has memberships (ended ones included): end them — the group stays "
               "for the history.")
-class GroupViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
+class GroupViewSet(OrganizationViewSet, *CRUD):
     """Groups (teams, locations): their members relate to all of their clients."""
 
     model = Group
     serializer_class = GroupSerializer
     filterset_class = GroupFilterSet
     grant_family = "relations"
-    unique_fields = ("name", "external_id")
-    in_use_message = "The group has (had) members or clients; end their memberships."
+    destroy_service = staticmethod(services.delete_group)
     audit_resource = "groups"  # which clients are in which team is their data too
 
     def audit_subjects(self, group):
@@ -188,14 +132,14 @@ class GroupViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
 
 @_crud_schema("group membership", "Ends the membership (yesterday), or removes it when it "
               "has not started.")
-class GroupMemberViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
+class GroupMemberViewSet(OrganizationViewSet, *CRUD):
     """Professionals' memberships of groups, each with a period."""
 
     model = GroupMember
     serializer_class = GroupMemberSerializer
     filterset_class = GroupMemberFilterSet
     grant_family = "relations"
-    save_service = staticmethod(services.save_group_member)
+    destroy_service = staticmethod(services.end_or_remove)
     audit_resource = "group-members"
 
     def get_base_queryset(self, queryset):
@@ -204,20 +148,17 @@ class GroupMemberViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
     def audit_subjects(self, member):
         return [member.user]
 
-    def perform_destroy(self, instance):
-        services.end_or_remove(instance)
-
 
 @_crud_schema("group client", "Ends the client's group membership (yesterday), or removes it "
               "when it has not started.")
-class GroupClientViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
+class GroupClientViewSet(OrganizationViewSet, *CRUD):
     """Clients' memberships of groups, each with a period."""
 
     model = GroupClient
     serializer_class = GroupClientSerializer
     filterset_class = GroupClientFilterSet
     grant_family = "relations"
-    save_service = staticmethod(services.save_group_client)
+    destroy_service = staticmethod(services.end_or_remove)
     audit_resource = "group-clients"
 
     def get_base_queryset(self, queryset):
@@ -225,9 +166,6 @@ class GroupClientViewSet(ServiceSaveMixin, OrganizationViewSet, *CRUD):
 
     def audit_subjects(self, entry):
         return [entry.client]
-
-    def perform_destroy(self, instance):
-        services.end_or_remove(instance)
 
 
 
@@ -305,26 +243,12 @@ class FamilyViewSet(OrganizationViewSet, *CRUD):
     def audit_subjects(self, family):
         return list(family.member_users)
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        members = data.pop("member_users", None)
-        serializer.instance = families.save_family(
-            Family(organization=self.organization, **data), members)
-        self._audited(serializer.instance)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        members = data.pop("member_users", None)
-        for name, value in data.items():
-            setattr(serializer.instance, name, value)
-        families.save_family(serializer.instance, members)
-
 
 @_crud_schema("care status", "Deletes the status; 409 while clients have (had) it — set "
               "`is_active` to false instead.")
 @extend_schema_view(list=extend_schema(summary="List care statuses", parameters=[
     OpenApiParameter("is_active", str, enum=["true", "false"])]))
-class CareStatusViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
+class CareStatusViewSet(OrganizationViewSet, *CRUD):
     """The organisation's care statuses (waiting list, in care, aftercare, …)."""
 
     model = CareStatus
@@ -332,7 +256,7 @@ class CareStatusViewSet(UniqueFieldsMixin, OrganizationViewSet, *CRUD):
     filterset_class = CareStatusFilterSet
     grant_family = "care_status"
     feature = "care_status"
-    in_use_message = "Clients have (had) this care status."
+    destroy_service = staticmethod(care_status.delete_care_status)
 
 
 class UserCareStatusViewSet(OrganizationViewSet):
@@ -377,7 +301,8 @@ class UserCareStatusViewSet(OrganizationViewSet):
     list=extend_schema(summary="List invitations", description="`state` is computed: a "
                        "pending invitation past `expires_at` is `expired`."),
     retrieve=extend_schema(summary="Get one invitation"),
-    create=extend_schema(summary="Invite", responses={201: CreatedInvitationSerializer},
+    create=extend_schema(summary="Invite", request=InvitationSerializer,
+                         responses={201: CreatedInvitationSerializer},
                          description="`network`: invite a new person (email, names) or an "
                          "existing one (invitee) into `client`'s network with "
                          "`authorisation`. `client`: invite a new or existing client to relate "
@@ -400,19 +325,11 @@ class InvitationViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.Retri
     def get_base_queryset(self, queryset):
         return queryset.order_by("id")
 
+    def get_serializer_class(self):
+        return CreatedInvitationSerializer if self.action == "create" else InvitationSerializer
+
     def audit_subjects(self, invitation):
         return [invitation.client, invitation.invitee]
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        invitation, token = invitations.create_invitation(Invitation(
-            organization=self.organization, invited_by=request.user,
-            **serializer.validated_data))
-        self._audited(invitation)
-        data = {**InvitationSerializer(invitation, context=self.get_serializer_context()).data,
-                "token": token}
-        return Response(data, status=201)
 
     def _by_token(self, request, service):
         serializer = InvitationTokenSerializer(data=request.data)
