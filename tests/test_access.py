@@ -40,9 +40,9 @@ def joost_network(org_a):
                                     start_date=last_month - datetime.timedelta(days=300),
                                     end_date=last_month))
     team = Group.objects.create(organization=org_a, name="Team Noord")
-    services.save_group_member(GroupMember(organization=org_a, group=team, user=p["pieter"]))
+    services.save_membership(GroupMember(organization=org_a, group=team, user=p["pieter"]))
     for client in ("joost", "lisa"):
-        services.save_group_client(GroupClient(organization=org_a, group=team,
+        services.save_membership(GroupClient(organization=org_a, group=team,
                                                client=p[client]))
     return p
 

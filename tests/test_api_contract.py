@@ -153,7 +153,7 @@ class TestGroupMembers(ResourceCases, DetailCases, WriteCases):
     grant, write_grant = "relations:read", "relations:write"
 
     def make(self, org):
-        return network.save_group_member(GroupMember(
+        return network.save_membership(GroupMember(
             organization=org, group=group(org), user=person(org, Role.COUNSELOR)))
 
     def create_body(self, org):
@@ -167,7 +167,7 @@ class TestGroupClients(ResourceCases, DetailCases, WriteCases):
     grant, write_grant = "relations:read", "relations:write"
 
     def make(self, org):
-        return network.save_group_client(GroupClient(
+        return network.save_membership(GroupClient(
             organization=org, group=group(org), client=person(org),
             start_date=today() - datetime.timedelta(days=3)))
 

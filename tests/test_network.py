@@ -101,16 +101,16 @@ def test_an_ended_relation_grants_nothing_by_date_alone(org_a, people):
 def test_group_members_are_professionals(org_a, people):
     group = Group.objects.create(organization=org_a, name="Team Noord")
     with pytest.raises(ValidationError) as exc:
-        services.save_group_member(GroupMember(organization=org_a, group=group,
+        services.save_membership(GroupMember(organization=org_a, group=group,
                                                user=people["ans"]))
     assert code_of(exc) == "not_a_professional"
     with pytest.raises(ValidationError) as exc:
-        services.save_group_client(GroupClient(organization=org_a, group=group,
+        services.save_membership(GroupClient(organization=org_a, group=group,
                                                client=people["pieter"]))
     assert code_of(exc) == "not_a_client"
-    services.save_group_member(GroupMember(organization=org_a, group=group,
+    services.save_membership(GroupMember(organization=org_a, group=group,
                                            user=people["pieter"]))
     with pytest.raises(ConflictError) as exc:
-        services.save_group_member(GroupMember(organization=org_a, group=group,
+        services.save_membership(GroupMember(organization=org_a, group=group,
                                                user=people["pieter"]))
     assert code_of(exc) == "duplicate_membership"

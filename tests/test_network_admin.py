@@ -97,8 +97,8 @@ def test_the_admin_ends_what_it_deletes_and_keeps_the_history(admin_client, org_
     # A group with (ended or running) memberships is not deleted with them.
     pieter = make_person(org_a, "pieter", Role.COUNSELOR)
     group = Group.objects.create(organization=org_a, name="Team")
-    services.save_group_member(GroupMember(organization=org_a, group=group, user=pieter))
-    services.save_group_client(GroupClient(organization=org_a, group=group, client=joost))
+    services.save_membership(GroupMember(organization=org_a, group=group, user=pieter))
+    services.save_membership(GroupClient(organization=org_a, group=group, client=joost))
     admin_client.post(f"/admin/network/group/{group.pk}/delete/", {"post": "yes"})
     assert GroupMember.objects.filter(group=group).count() == 1
     assert GroupClient.objects.filter(group=group).count() == 1
@@ -121,7 +121,7 @@ def test_the_api_refuses_to_delete_a_group_with_history(org_a, api_a):
 
     pieter = make_person(org_a, "pieter", Role.COUNSELOR)
     group = Group.objects.create(organization=org_a, name="Team")
-    services.save_group_member(GroupMember(organization=org_a, group=group, user=pieter))
+    services.save_membership(GroupMember(organization=org_a, group=group, user=pieter))
     response = api_a.delete(f"/api/groups/{group.pk}/")
     assert response.status_code == 409 and response.json()["code"] == "in_use"
     empty = Group.objects.create(organization=org_a, name="Empty")

@@ -70,9 +70,9 @@ def test_a_client_turned_counselor_is_refused_while_people_relate_to_him(api_a, 
 
 def test_a_group_member_turned_guardian_is_refused(api_a, org_a, net):
     group = Group.objects.create(organization=org_a, name="Team")
-    member = services.save_group_member(GroupMember(organization=org_a, group=group,
+    member = services.save_membership(GroupMember(organization=org_a, group=group,
                                                     user=net["pieter"]))
-    services.save_group_client(GroupClient(organization=org_a, group=group,
+    services.save_membership(GroupClient(organization=org_a, group=group,
                                            client=net["lisa"]))
     api_a.delete(f"/api/relations/{net['pieter_joost'].pk}/")
     response = _roles(api_a, net["pieter"], ["GUARDIAN"])

@@ -49,13 +49,13 @@ class RelationAdmin(TenantModelAdmin):
 class GroupMemberInline(TenantInline):
     model = GroupMember
     can_delete = False  # end a membership with an end date; history is kept
-    rule_check = staticmethod(services.check_group_member)
+    rule_check = staticmethod(services.check_membership)
 
 
 class GroupClientInline(TenantInline):
     model = GroupClient
     can_delete = False
-    rule_check = staticmethod(services.check_group_client)
+    rule_check = staticmethod(services.check_membership)
 
 
 @admin.register(Group)

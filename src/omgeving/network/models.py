@@ -135,39 +135,54 @@ class Group(TenantModel):
         return self.name
 
 
-class GroupMember(TenantModel, Period):
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="members")
-    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(max_length=20, choices=GroupRole.choices,
-                            default=GroupRole.COUNSELOR)
+class Membership(TenantModel, Period):
+    """A person's membership of a group, with its period: GroupMember (a professional) and
+    GroupClient (a client) share their shape, rules (network/services.check_membership) and
+    ending; `person_field` names the person."""
+
+    person_field = ""
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
     objects = PeriodManager()
 
     class Meta:
+        abstract = True
         ordering = ["id"]
         constraints = [models.CheckConstraint(
             condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-            name="groupmember_end_after_start")]
+            name="%(class)s_end_after_start")]
+
+    @property
+    def person(self):
+        return getattr(self, self.person_field)
+
+    @person.setter
+    def person(self, user) -> None:
+        setattr(self, self.person_field, user)
+
+
+class GroupMember(Membership):
+    person_field = "user"
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="members")
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=20, choices=GroupRole.choices,
+                            default=GroupRole.COUNSELOR)
+
+    class Meta(Membership.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.user} in {self.group} ({self.role})"
 
 
-class GroupClient(TenantModel, Period):
+class GroupClient(Membership):
+    person_field = "client"
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="clients")
     client = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
 
-    objects = PeriodManager()
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [models.CheckConstraint(
-            condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-            name="groupclient_end_after_start")]
+    class Meta(Membership.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.client}, client of {self.group}"

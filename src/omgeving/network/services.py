@@ -10,6 +10,7 @@ Rule 3  everyone else relates directly only to a CLIENT              code not_a_
         an end date is not before the start date                     code end_before_start
         no two relations of the same pair in overlapping periods      code duplicate_relation (409)
         group members are professionals (COUNSELOR, COUNSELOR_PLUS)    code not_a_professional
+        a group's clients are clients                                 code not_a_client
         no overlapping double membership of a group             code duplicate_membership (409)
         nobody new relates to a deactivated person                    code inactive_person
         a relation's (or group role's) authorisation stays within
@@ -37,7 +38,7 @@ from omgeving.errors import ConflictError, NotAllowedError
 from omgeving.errors import rule_error as _error
 from omgeving.tenancy.services import delete_unless_in_use, save_unique
 
-from .models import Group, GroupClient, GroupMember, Relation, RelationType, today
+from .models import Group, GroupClient, GroupMember, Membership, Relation, RelationType, today
 
 PROFESSIONALS = (Role.COUNSELOR, Role.COUNSELOR_PLUS)
 # Authorisations from least to most: a person's relations stay at or below their default.
@@ -200,59 +201,49 @@ def end_relation(relation: Relation, end_date) -> Relation:
     return save_relation(relation)
 
 
-def check_group_member(member: GroupMember, *, actor: User | None = None,
-                       widening: bool = True) -> None:
-    check_same_organization(member, (member.user, "user"))
-    if member.group.organization_id != member.organization_id:
-        raise _error("group", "This group belongs to another organisation.",
-                     "other_organization")
-    check_in_network(member.user, "user")
+def _check_member_role(member: GroupMember, actor, widening: bool) -> None:
+    """A group member is a professional, in a role within their default authorisation."""
     if member.user.authorisation not in PROFESSIONALS:
         raise _error("user", "Group members are professionals (COUNSELOR or COUNSELOR_PLUS).",
                      "not_a_professional")
     check_within_default(member.user, member.role, "role")
-    check_period(member)
     if widening:
-        check_active((member.user, "user"))
         check_bsn_grant(actor, member.role)
-    same = GroupMember.objects.for_organization(member.organization).filter(
-        group_id=member.group.pk, user=member.user)
-    if member.group.pk is not None and _overlapping(same, member).exists():
-        raise _error(None, "This person is already a member of this group in an overlapping "
-                     "period.", "duplicate_membership", conflict=True)
 
 
-def check_group_client(entry: GroupClient, *, actor: User | None = None,
-                       widening: bool = True) -> None:
-    check_same_organization(entry, (entry.client, "client"))
+def _check_client_role(entry: GroupClient, actor, widening: bool) -> None:
+    if entry.client.authorisation != Role.CLIENT:
+        raise _error("client", "Only clients are a group's clients.", "not_a_client")
+
+
+ROLE_CHECKS = {GroupMember: _check_member_role, GroupClient: _check_client_role}
+
+
+def check_membership(entry: Membership, *, actor: User | None = None,
+                     widening: bool = True) -> None:
+    """The rules of a group membership, for members and clients alike."""
+    field, person = entry.person_field, entry.person
+    check_same_organization(entry, (person, field))
     if entry.group.organization_id != entry.organization_id:
         raise _error("group", "This group belongs to another organisation.",
                      "other_organization")
-    check_in_network(entry.client, "client")
-    if entry.client.authorisation != Role.CLIENT:
-        raise _error("client", "Only clients are a group's clients.", "not_a_client")
+    check_in_network(person, field)
+    ROLE_CHECKS[type(entry)](entry, actor, widening)
     check_period(entry)
     if widening:
-        check_active((entry.client, "client"))
-    same = GroupClient.objects.for_organization(entry.organization).filter(
-        group_id=entry.group.pk, client=entry.client)
+        check_active((person, field))
+    same = type(entry).objects.for_organization(entry.organization).filter(
+        group_id=entry.group.pk, **{field: person})
     if entry.group.pk is not None and _overlapping(same, entry).exists():
-        raise _error(None, "This client is already in this group in an overlapping period.",
+        raise _error(None, "This person is already in this group in an overlapping period.",
                      "duplicate_membership", conflict=True)
 
 
 @transaction.atomic
-def save_group_member(member: GroupMember, *, actor: User | None = None) -> GroupMember:
-    check_group_member(member, actor=actor,
-                       widening=_widens(member, ("group_id", "user_id", "role")))
-    member.full_clean(validate_unique=False, validate_constraints=False)
-    member.save()
-    return member
-
-
-@transaction.atomic
-def save_group_client(entry: GroupClient, *, actor: User | None = None) -> GroupClient:
-    check_group_client(entry, actor=actor, widening=_widens(entry, ("group_id", "client_id")))
+def save_membership(entry: Membership, *, actor: User | None = None) -> Membership:
+    widening = _widens(entry, ("group_id", f"{entry.person_field}_id",
+                               *(("role",) if isinstance(entry, GroupMember) else ())))
+    check_membership(entry, actor=actor, widening=widening)
     entry.full_clean(validate_unique=False, validate_constraints=False)
     entry.save()
     return entry
@@ -278,14 +269,12 @@ def check_person(user: User) -> None:
         else:
             relation.person = user
         checks.append(("relations", relation, check_relation))
-    for member in _not_ended(GroupMember.objects.for_organization(org).filter(user_id=user.pk)
-                             .select_related("group")):
-        member.user = user
-        checks.append(("group-members", member, check_group_member))
-    for entry in _not_ended(GroupClient.objects.for_organization(org).filter(client_id=user.pk)
-                            .select_related("group")):
-        entry.client = user
-        checks.append(("group-clients", entry, check_group_client))
+    for kind, model in (("group-members", GroupMember), ("group-clients", GroupClient)):
+        for entry in _not_ended(model.objects.for_organization(org)
+                                .filter(**{f"{model.person_field}_id": user.pk})
+                                .select_related("group")):
+            entry.person = user
+            checks.append((kind, entry, check_membership))
     for kind, obj, check in checks:
         try:
             check(obj, widening=False)

@@ -70,7 +70,7 @@ class RelationSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictMode
 
 
 class GroupMemberSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictModelSerializer):
-    save_service = staticmethod(services.save_group_member)
+    save_service = staticmethod(services.save_membership)
     scoped = {"group": Group, "user": User}
 
     class Meta:
@@ -81,7 +81,7 @@ class GroupMemberSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictM
 
 
 class GroupClientSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictModelSerializer):
-    save_service = staticmethod(services.save_group_client)
+    save_service = staticmethod(services.save_membership)
     scoped = {"group": Group, "client": User}
 
     class Meta:

@@ -130,44 +130,39 @@ class GroupViewSet(OrganizationViewSet, *CRUD):
         ).order_by("id")
 
 
+class MembershipViewSet(OrganizationViewSet, *CRUD):
+    """Memberships of groups, each with a period; deleting ends them."""
+
+    grant_family = "relations"
+    destroy_service = staticmethod(services.end_or_remove)
+
+    def get_base_queryset(self, queryset):
+        return queryset.select_related(self.model.person_field, "group").order_by("id")
+
+    def audit_subjects(self, entry):
+        return [entry.person]
+
+
 @_crud_schema("group membership", "Ends the membership (yesterday), or removes it when it "
               "has not started.")
-class GroupMemberViewSet(OrganizationViewSet, *CRUD):
+class GroupMemberViewSet(MembershipViewSet):
     """Professionals' memberships of groups, each with a period."""
 
     model = GroupMember
     serializer_class = GroupMemberSerializer
     filterset_class = GroupMemberFilterSet
-    grant_family = "relations"
-    destroy_service = staticmethod(services.end_or_remove)
     audit_resource = "group-members"
-
-    def get_base_queryset(self, queryset):
-        return queryset.select_related("user", "group").order_by("id")
-
-    def audit_subjects(self, member):
-        return [member.user]
 
 
 @_crud_schema("group client", "Ends the client's group membership (yesterday), or removes it "
               "when it has not started.")
-class GroupClientViewSet(OrganizationViewSet, *CRUD):
+class GroupClientViewSet(MembershipViewSet):
     """Clients' memberships of groups, each with a period."""
 
     model = GroupClient
     serializer_class = GroupClientSerializer
     filterset_class = GroupClientFilterSet
-    grant_family = "relations"
-    destroy_service = staticmethod(services.end_or_remove)
     audit_resource = "group-clients"
-
-    def get_base_queryset(self, queryset):
-        return queryset.select_related("client", "group").order_by("id")
-
-    def audit_subjects(self, entry):
-        return [entry.client]
-
-
 
 
 class UserNetworkViewSet(OrganizationViewSet):
