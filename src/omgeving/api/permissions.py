@@ -13,8 +13,8 @@ class ApplicationPermission(BasePermission):
        for a per-organisation feature (`feature`), switched on (else 404 `feature_disabled`);
     2. holding the grant the view needs: `required_grant` if the view names one, else
        `<family>:read` for safe methods and `<family>:write` for the rest, the family being
-       `action_grant_families[action]` or `grant_family` (else 403 `missing_grant`, naming
-       the grant).
+       `grant_family` (else 403 `missing_grant`, naming the grant). The knobs are declared
+       on omgeving.api.viewsets.GrantsMixin; plain API views may set them too.
     """
 
     code = None
@@ -42,7 +42,5 @@ def required_grant(view, request) -> str | None:
     explicit = getattr(view, "required_grant", None)
     if explicit:
         return explicit
-    action = getattr(view, "action", None)
-    family = getattr(view, "action_grant_families", {}).get(action) or getattr(
-        view, "grant_family", None)
+    family = getattr(view, "grant_family", None)
     return grants.for_action(family, request.method in SAFE_METHODS) if family else None

@@ -1,4 +1,16 @@
-"""The one place where API querysets are restricted to the request's organisation."""
+"""The API frame: every resource's viewset is `OrganizationViewSet`, composed of one-job
+mixins, each declaring its knobs (the NetBox way). A view sets knobs; it never filters by
+organisation, checks a grant or writes the access log itself.
+
+- OrganizationScopedMixin: querysets of the request's organisation only; the serializer
+  context (organisation, actor). Knobs: `model`, `get_base_queryset()`.
+- GrantsMixin: the grant and the feature a view needs (checked by ApplicationPermission),
+  fields shown only with a grant. Knobs: `grant_family`, `required_grant`, `feature`,
+  `field_grants`.
+- ServiceDestroyMixin: deleting through the resource's service. Knob: `destroy_service`.
+- AccessLogMixin: the access log of every request, in the write's transaction. Knobs:
+  `audit_resource`, `audit_subjects()`, `audit_sensitive_fields`, `audit_actions`.
+"""
 
 from __future__ import annotations
 
@@ -10,59 +22,109 @@ from omgeving.audit import services as audit
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class OrganizationViewSetMixin:
-    """Every API viewset inherits this. Views declare `model` (a tenant-owned model) and may
-    refine `get_base_queryset`; they never filter by organisation themselves.
+class OrganizationScopedMixin:
+    """The one place where API querysets are restricted to the request's organisation."""
 
-    `grant_family` names the grants the view needs (see ApplicationPermission);
-    `field_grants` maps sensitive fields to the grant that shows them: without it the field
-    is left out of answers, and a write that sends it answers 403 `missing_grant`."""
-
-    model = None
+    model = None  # a tenant-owned model
     lookup_value_converter = "id"
+
+    @property
+    def organization(self):
+        return self.request.organization
+
+    def get_base_queryset(self, queryset):
+        """Refine (select_related, order_by, …); never filter by organisation here."""
+        return queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # OpenAPI generation: no request
+            return self.model.objects.none()
+        return self.get_base_queryset(self.model.objects.for_organization(self.organization))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "organization": self.organization,
+                "actor": self.request.user}
+
+
+class GrantsMixin:
+    """`grant_family`: the view needs `<family>:read` for safe methods, `<family>:write`
+    otherwise — unless `required_grant` names one grant for everything. `feature`: the
+    organisation must have it switched on (else 404 `feature_disabled`). Both are checked by
+    ApplicationPermission. `field_grants` maps sensitive fields to the grant that shows them:
+    without it the field is left out of answers, and a write that sends it answers 403
+    `missing_grant`."""
+
     grant_family: str | None = None
+    required_grant: str | None = None
+    feature: str | None = None
     field_grants: dict[str, str] = {}
-    # Access log: views over person data name their resource; every request then writes one
-    # row per person it reached (see omgeving.audit). `audit_sensitive_fields` are noted
-    # when an answer shows them or a write sends them.
+
+    def hidden_fields(self) -> set[str]:
+        user = self.request.user
+        return {f for f, grant in self.field_grants.items()
+                if user is None or not user.has_grant(grant)}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method not in SAFE_METHODS and hasattr(request.data, "keys"):
+            for field in sorted(self.hidden_fields() & set(request.data.keys())):
+                raise exceptions.PermissionDenied(
+                    f"This application lacks the grant '{self.field_grants[field]}' needed to "
+                    f"write '{field}'.", code="missing_grant")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "hidden_fields": self.hidden_fields()}
+
+
+class ServiceDestroyMixin:
+    """DELETE goes to the resource's service (which ends instead of deleting, or refuses
+    while in use); without one, the object is deleted."""
+
+    destroy_service = None
+
+    def perform_destroy(self, instance):
+        (type(self).destroy_service or type(instance).delete)(instance)
+
+
+class AccessLogMixin:
+    """The access log (NEN 7513) of every request of a view over person data.
+
+    Views name their `audit_resource`; the frame collects the persons a request reached —
+    the object it looked up, the page it listed, the object it created, any object an
+    answer serialises — through `audit_subjects(obj)` (for users: the user itself), and
+    writes one row per person. `audit_sensitive_fields` are noted when an answer shows them
+    or a write sends them; `audit_actions` names what a custom action does (`create`,
+    `update`, …) where its HTTP method would not say. An action that shows persons it did
+    not get through these (computed answers) passes them to `audited()`."""
+
     audit_resource: str | None = None
     audit_sensitive_fields: tuple[str, ...] = ()
-    # Deleting: the resource's service (ends instead of deleting, refuses while in use, …).
-    destroy_service = None
-    # What a custom action does, for the access log (standard actions and other methods:
-    # see omgeving.audit.services.action_for).
     audit_actions: dict[str, str] = {}
 
     def audit_subjects(self, obj) -> list:
-        """The persons an object is about (for users: the user itself)."""
         return [obj]
 
-    def _audited(self, *objects):
+    def audited(self, *objects) -> None:
         if self.audit_resource:
             self._audit_subjects = [*getattr(self, "_audit_subjects", []),
                                     *(s for o in objects for s in self.audit_subjects(o) if s)]
 
     def get_object(self):
         obj = super().get_object()
-        self._audited(obj)
+        self.audited(obj)
         return obj
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        self._audited(*(page or []))
+        self.audited(*(page or []))
         return page
 
     def perform_create(self, serializer):
         super().perform_create(serializer)
-        self._audited(serializer.instance)
-
-    def perform_destroy(self, instance):
-        (type(self).destroy_service or type(instance).delete)(instance)
+        self.audited(serializer.instance)
 
     def dispatch(self, request, *args, **kwargs):
-        """The access log is part of every answer (NEN 7513):
-
-        - a write runs in one transaction with its log entry: both commit, or neither (a
+        """- a write runs in one transaction with its log entry: both commit, or neither (a
           failing log write rolls the change back and answers 500);
         - a read's entry is written before the answer leaves: if it cannot be written, the
           answer is a 500 without the data;
@@ -86,6 +148,8 @@ class OrganizationViewSetMixin:
         actor = getattr(request, "user", None)
         if not self.audit_resource or actor is None:
             return
+        if response.status_code < 400:
+            self.audited(*_serialized_objects(response))
         subjects = getattr(self, "_audit_subjects", [])
         if not committed:
             subjects = audit.still_existing(subjects)
@@ -103,35 +167,17 @@ class OrganizationViewSetMixin:
             sensitive_fields=self.audit_sensitive_fields, status=response.status_code,
         )
 
-    def hidden_fields(self) -> set[str]:
-        user = self.request.user
-        return {f for f, grant in self.field_grants.items()
-                if user is None or not user.has_grant(grant)}
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and hasattr(request.data, "keys"):
-            for field in sorted(self.hidden_fields() & set(request.data.keys())):
-                raise exceptions.PermissionDenied(
-                    f"This application lacks the grant '{self.field_grants[field]}' needed to "
-                    f"write '{field}'.", code="missing_grant")
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "organization": self.organization,
-                "actor": self.request.user, "hidden_fields": self.hidden_fields()}
-
-    @property
-    def organization(self):
-        return self.request.organization
-
-    def get_base_queryset(self, queryset):
-        return queryset
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # OpenAPI generation: no request
-            return self.model.objects.none()
-        queryset = self.model.objects.for_organization(self.organization)
-        return self.get_base_queryset(queryset)
+def _serialized_objects(response) -> list:
+    """The model objects an answer was serialised from (DRF keeps the serializer on its
+    ReturnDict/ReturnList), so that custom actions are logged without remembering to."""
+    serializer = getattr(getattr(response, "data", None), "serializer", None)
+    instance = getattr(serializer, "instance", None)
+    if instance is None:
+        return []
+    if isinstance(instance, list | tuple) or hasattr(instance, "model"):
+        return [o for o in instance if hasattr(o, "pk")]
+    return [instance] if hasattr(instance, "pk") else []
 
 
 def _representations(response) -> dict:
@@ -143,5 +189,6 @@ def _representations(response) -> dict:
     return {item.get("id"): item for item in items if isinstance(item, dict)}
 
 
-class OrganizationViewSet(OrganizationViewSetMixin, viewsets.GenericViewSet):
+class OrganizationViewSet(AccessLogMixin, GrantsMixin, ServiceDestroyMixin,
+                          OrganizationScopedMixin, viewsets.GenericViewSet):
     pass

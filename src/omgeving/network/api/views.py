@@ -189,7 +189,7 @@ class UserNetworkViewSet(OrganizationViewSet):
         persons = {user.pk: user}
         persons.update({p.pk: p for p in User.objects.for_organization(self.organization)
                         .filter(pk__in=ids)})
-        self._audited(*persons.values())
+        self.audited(*persons.values())
         summary = {pk: PersonSummarySerializer(p).data for pk, p in persons.items()}
         clients = [
             {"client": summary[entry.client_id], "path": path and path.as_dict(),
@@ -212,7 +212,7 @@ class UserNetworkViewSet(OrganizationViewSet):
         subject = self.get_queryset().filter(pk=subject_id).first()
         if subject is None:
             raise Http404
-        self._audited(subject)
+        self.audited(subject)
         result = access.may_see(viewer, subject)
         return Response({
             "viewer": viewer.pk, "subject": subject.pk, "categories": result.categories,
@@ -330,7 +330,6 @@ class InvitationViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.Retri
         serializer = InvitationTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invitation = service(self.organization, serializer.validated_data["token"])
-        self._audited(invitation)
         return Response(InvitationSerializer(invitation,
                                              context=self.get_serializer_context()).data)
 
