@@ -4,7 +4,9 @@ A subclass names its routes, how to make an object in an organisation, a valid b
 write, and the grant it needs; it then gets, for free:
 
     ResourceCases   no token → 401, another organisation's token → 401, missing grant → 403,
-                    happy path → 200
+                    happy path → 200, reads in the access log exactly when the view is over
+                    person data, the query count of every GET pinned (tests/query_counts.json;
+                    OMGEVING_UPDATE_QUERY_COUNTS=1 rewrites it — review the diff)
     DetailCases     another organisation's object → 404
     WriteCases      invalid body → 400, create → 201, read grant only → 403
     FeatureCases    the organisation's feature switched off → 404
@@ -15,9 +17,17 @@ the URL conf has no subclass (or a named exemption with the test that covers it)
 
 from __future__ import annotations
 
+import json
+import os
 import re
+from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
+
+from omgeving.audit.models import AccessLogEntry
 
 from omgeving.accounts.grants import Grant
 from omgeving.tokens.services import issue_token
@@ -101,6 +111,35 @@ class ResourceCases:
         for path in self.paths(org_a):
             response = client.get(path)
             assert response.status_code == 200, (path, response.content)
+
+
+    @pytest.mark.django_db
+    def test_reads_are_in_the_access_log(self, org_a):
+        """Views over person data log every read with the persons shown; the others (relation
+        types, care statuses, …) write nothing."""
+        self.enable(org_a)
+        client = self.app_client(org_a)
+        for path in self.paths(org_a):
+            resource = getattr(resolve(path).func.cls, "audit_resource", None)
+            before = AccessLogEntry.objects.count()
+            assert client.get(path).status_code == 200
+            rows = list(AccessLogEntry.objects.order_by("id")[before:])
+            if resource is None:
+                assert rows == [], path
+                continue
+            assert rows and {r.resource for r in rows} == {resource}, path
+            assert {r.action for r in rows} == {"read"}, path
+            assert all(r.subject_id for r in rows), path  # the persons shown, each named
+
+    @pytest.mark.django_db
+    def test_query_count_is_pinned(self, org_a):
+        self.enable(org_a)
+        client = self.app_client(org_a)
+        for kind, path in zip(("list", "detail"), self.paths(org_a), strict=False):
+            client.get(path)  # warm (the first request of a process may load more)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 200
+            QUERY_COUNTS.check(f"{type(self).__name__}.{kind}", len(queries))
 
 
 class DetailCases:
@@ -207,3 +246,25 @@ class ActionBodyCases:
         response = self.app_client(org_a).post(self.url(org_a), {"no_such_field": 1},
                                                format="json")
         assert response.status_code == 400
+
+
+class QueryCounts:
+    """The pinned query count per route, the way NetBox pins them: a baseline file, refreshed
+    by OMGEVING_UPDATE_QUERY_COUNTS=1 (then review the diff like any other change)."""
+
+    path = Path(__file__).with_name("query_counts.json")
+
+    def __init__(self):
+        self.counts = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def check(self, key: str, count: int) -> None:
+        if os.environ.get("OMGEVING_UPDATE_QUERY_COUNTS") == "1":
+            self.counts[key] = count
+            self.path.write_text(json.dumps(dict(sorted(self.counts.items())), indent=2) + "\n")
+            return
+        assert key in self.counts, f"no pinned query count for {key}: run with " \
+            "OMGEVING_UPDATE_QUERY_COUNTS=1"
+        assert count == self.counts[key], f"{key}: {count} queries, pinned {self.counts[key]}"
+
+
+QUERY_COUNTS = QueryCounts()

@@ -141,7 +141,11 @@ class TestGroups(ResourceCases, DetailCases, WriteCases):
     grant, write_grant = "relations:read", "relations:write"
 
     def make(self, org):
-        return group(org)
+        made = group(org)  # with a member and a client: a group read shows persons
+        network.save_membership(GroupMember(organization=org, group=made,
+                                            user=person(org, Role.COUNSELOR)))
+        network.save_membership(GroupClient(organization=org, group=made, client=person(org)))
+        return made
 
     def create_body(self, org):
         return {"name": f"Team {next(_n)}", "kind": "location"}
@@ -185,7 +189,7 @@ class TestAccessLog(ResourceCases, DetailCases):
 
         return AccessLogEntry.objects.create(
             organization=org, actor_username="x", resource="users", action="read",
-            method="GET", path="/api/users/", status=200)
+            method="GET", path="/api/users/", status=200, subject=person(org))
 
 
 def enabled(org, feature):
