@@ -27,9 +27,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
-from omgeving.audit.models import AccessLogEntry
-
 from omgeving.accounts.grants import Grant
+from omgeving.audit.models import AccessLogEntry
 from omgeving.tokens.services import issue_token
 
 from .helpers import client_for, make_app

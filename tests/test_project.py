@@ -65,3 +65,21 @@ def test_the_threat_model_names_tests_that_exist():
         if name:
             source = current.read_text()
             assert f"def {name[2:]}(" in source, f"{current.name}{name}"
+
+
+def test_every_environment_variable_is_documented_in_the_settings_docstring():
+    """The settings docstring is the one list of what the environment can set."""
+    import re
+    from pathlib import Path
+
+    import omgeving.settings
+
+    source = Path(omgeving.settings.__file__).resolve().parent
+    read = set()
+    for path in source.rglob("*.py"):
+        read |= set(re.findall(r"OMGEVING_[A-Z_]+[A-Z]", path.read_text()))
+    assert len(read) > 20
+    documented = set(re.findall(r"^(OMGEVING_[A-Z_]+[A-Z])\b", omgeving.settings.__doc__,
+                                re.MULTILINE))
+    assert read - documented == set()
+    assert documented - read == set()  # and nothing documented that nobody reads

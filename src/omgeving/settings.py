@@ -13,6 +13,32 @@ OMGEVING_JWT_LEEWAY         clock leeway in seconds, at most 30                 
 OMGEVING_JWT_REFRESH_CAP    seconds after the password login beyond which a token
                             can no longer be refreshed with a token                  (3600)
 OMGEVING_PAGE_SIZE_MAX      maximum page_size of list endpoints                       (100)
+OMGEVING_INVITATION_LIFETIME  seconds an invitation link stays valid               (1209600)
+OMGEVING_CONN_MAX_AGE       seconds a database connection is kept between requests    (60)
+OMGEVING_LOG_LEVEL          root log level                                          (INFO)
+OMGEVING_OTP_ISSUER         the issuer name authenticator apps show             (Omgeving)
+OMGEVING_MAX_BODY           largest request body in bytes; token endpoints 8 KiB (1048576)
+OMGEVING_TRUSTED_PROXIES    reverse proxies that append to X-Forwarded-For              (0)
+OMGEVING_LOCKOUT_FAILURES   failures of a username from one address before a lock      (5)
+OMGEVING_LOCKOUT_COOLOFF    seconds such a lock (and an address lock) lasts          (900)
+OMGEVING_LOCKOUT_USER_FAILURES  failures of a username from anywhere before a lock    (20)
+OMGEVING_LOCKOUT_USER_WINDOW    seconds that count and its lock last                (3600)
+OMGEVING_LOCKOUT_ADDRESS_FAILURES  failures from one address at one organisation      (30)
+OMGEVING_LOGIN_SUCCESS_LIMIT    successful logins of one user per window              (10)
+OMGEVING_LOGIN_SUCCESS_WINDOW   that window in seconds                               (300)
+OMGEVING_LOGIN_HASH_SLOTS   password hashes checked at once per process                (2)
+
+Read by `omgeving serve` (omgeving/cli.py, omgeving/serving.py) and the CLI:
+
+OMGEVING_BIND               address:port to listen on                      (127.0.0.1:8000)
+OMGEVING_WORKERS            server processes                                            (2)
+OMGEVING_THREADS            Django threads per process                                  (8)
+OMGEVING_BACKPRESSURE       requests in progress per process, slow ones included      (256)
+OMGEVING_HEADER_TIMEOUT     seconds a client has to send its headers                   (10)
+OMGEVING_BODY_TIMEOUT       seconds a client has to send its body (then 408)           (30)
+OMGEVING_PASSWORD           the password for `omgeving user create` (else a prompt)
+
+A test fails when a variable read anywhere under src/omgeving is missing here.
 """
 
 from __future__ import annotations
