@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.test import Client
 from rest_framework.test import APIClient
 
 from omgeving.accounts import services as accounts
@@ -37,3 +38,23 @@ def totp_code(device) -> str:
 
     return str(totp(device.bin_key, step=device.step, t0=device.t0,
                     digits=device.digits)).zfill(device.digits)
+
+
+def admin_of(org, username="beheer", device=True):
+    user = accounts.create_user(organization=org, username=username,
+                                roles=[Role.ADMINISTRATOR], password=ADMIN_PASSWORD)
+    return user, (_add_totp_device(user) if device else None)
+
+
+def log_in(org, username, password=ADMIN_PASSWORD, token="", ip="192.0.2.1"):
+    client = Client(HTTP_HOST=f"{org.slug}.localhost" if org else "localhost",
+                    REMOTE_ADDR=ip)
+    response = client.post("/admin/login/?next=/admin/", {
+        "username": username, "password": password, "otp_token": token})
+    return client, response
+
+
+def _add_totp_device(user):
+    from omgeving.accounts.otp import add_totp_device
+
+    return add_totp_device(user)

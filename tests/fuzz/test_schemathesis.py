@@ -9,7 +9,7 @@ operation (default 25). A deeper, nightly-size run:
 
 schemathesis's object-level authorisation check needs several identities against one base
 URL; here organisations are separated by host (a token of one organisation is refused at
-another's host), which tests/test_cross_organisation.py checks for every operation.
+another's host), which tests/api/test_cross_organisation.py checks for every operation.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_schemathesis_finds_nothing(live_server, org_a, settings):
     # Fuzzing token-auth with wrong passwords would lock the fuzzer's own address out, and
     # its auth hook logs in more often than the success limit allows; the throttling has its
-    # own tests (tests/test_lockout.py).
+    # own tests (tests/accounts/test_lockout.py).
     settings.LOCKOUT_FAILURES = settings.LOCKOUT_USER_FAILURES = 10**9
     settings.LOCKOUT_ADDRESS_FAILURES = settings.LOGIN_SUCCESS_LIMIT = 10**9
     org_a.feature_families = org_a.feature_care_status = org_a.feature_invitations = True

@@ -7,8 +7,7 @@ import pytest
 from omgeving.accounts.models import Role
 from omgeving.network.models import Relation
 
-from .helpers import make_person
-from .test_admin_login import admin_of, log_in, totp_code
+from ..helpers import admin_of, log_in, make_person, totp_code
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 import time_machine
 
-from .helpers import APP_PASSWORD
+from ..helpers import APP_PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

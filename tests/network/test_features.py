@@ -11,7 +11,7 @@ from omgeving.accounts.models import Role, User
 from omgeving.network.models import CareStatus, Invitation, Relation, today
 from omgeving.tokens.services import issue_token
 
-from .helpers import client_for, make_person
+from ..helpers import client_for, make_person
 
 pytestmark = pytest.mark.django_db
 

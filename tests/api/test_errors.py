@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from omgeving.accounts.api.views import UserViewSet
 from omgeving.tokens.services import issue_token
 
-from .helpers import client_for, make_app, make_person
+from ..helpers import client_for, make_app, make_person
 
 pytestmark = pytest.mark.django_db
 KEYS = {"type", "title", "status", "detail", "code"}

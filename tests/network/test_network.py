@@ -12,7 +12,7 @@ from omgeving.errors import ConflictError
 from omgeving.network import services
 from omgeving.network.models import Group, GroupClient, GroupMember, Relation, today
 
-from .helpers import make_app, make_person
+from ..helpers import make_app, make_person
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)

@@ -11,7 +11,7 @@ write, and the grant it needs; it then gets, for free:
     WriteCases      invalid body → 400, create → 201, read grant only → 403
     FeatureCases    the organisation's feature switched off → 404
 
-tests/test_api_contract.py holds the subclasses, and a meta-test there fails when a route in
+tests/api/test_api_contract.py holds the subclasses, and a meta-test there fails when a route in
 the URL conf has no subclass (or a named exemption with the test that covers it).
 """
 
@@ -31,7 +31,7 @@ from omgeving.accounts.grants import Grant
 from omgeving.audit.models import AccessLogEntry
 from omgeving.tokens.services import issue_token
 
-from .helpers import client_for, make_app
+from ..helpers import client_for, make_app
 
 
 class ResourceCases:

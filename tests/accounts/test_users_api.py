@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from omgeving.accounts.models import Role, User
 
-from .helpers import client_for, make_person
+from ..helpers import client_for, make_person
 
 pytestmark = pytest.mark.django_db
 BSN = "111222333"

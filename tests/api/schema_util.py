@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from drf_spectacular.generators import SchemaGenerator
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 
 def generated_schema() -> dict:

@@ -15,8 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from omgeving.tokens.services import _key, issue_token
 
-from .helpers import client_for, make_person
-from .test_admin_login import admin_of, log_in, totp_code
+from ..helpers import admin_of, client_for, log_in, make_person, totp_code
 
 pytestmark = pytest.mark.django_db
 BIN = Path(sys.executable).parent

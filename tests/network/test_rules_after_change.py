@@ -16,8 +16,7 @@ from omgeving.network.models import Group, GroupClient, GroupMember, Relation, t
 from omgeving.tenancy.services import create_organization
 from omgeving.tokens.services import issue_token
 
-from .helpers import client_for, make_app, make_person
-from .test_admin_login import admin_of, log_in, totp_code
+from ..helpers import admin_of, client_for, log_in, make_app, make_person, totp_code
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)

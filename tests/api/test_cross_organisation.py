@@ -8,7 +8,7 @@ import pytest
 
 from omgeving.tokens.services import issue_token
 
-from .helpers import client_for, make_person
+from ..helpers import client_for, make_person
 from .schema_util import committed_schema, is_authenticated, operations
 
 pytestmark = pytest.mark.django_db

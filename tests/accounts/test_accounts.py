@@ -9,7 +9,7 @@ from omgeving.accounts.validators import bsn_is_valid
 from omgeving.cli import main as cli
 from omgeving.errors import ConflictError
 
-from .helpers import APP_PASSWORD, make_app, make_person
+from ..helpers import APP_PASSWORD, make_app, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from omgeving.accounts import services as accounts
 from omgeving.accounts.models import LoginThrottle, User
 from omgeving.api.client import client_ip
 
-from .helpers import APP_PASSWORD, client_for, make_app
-from .test_admin_login import admin_of, log_in, totp_code
+from ..helpers import APP_PASSWORD, admin_of, client_for, log_in, make_app, totp_code
 
 pytestmark = pytest.mark.django_db
 

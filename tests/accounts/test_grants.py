@@ -7,7 +7,7 @@ from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role
 from omgeving.tokens.services import issue_token
 
-from .helpers import client_for, make_app, make_person
+from ..helpers import client_for, make_app, make_person
 
 pytestmark = pytest.mark.django_db
 BSN = "111222333"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from omgeving.accounts import services
@@ -11,23 +10,9 @@ from omgeving.accounts.models import Role, User
 from omgeving.accounts.otp import add_totp_device
 from omgeving.cli import main as cli
 
-from .helpers import ADMIN_PASSWORD, totp_code
+from ..helpers import ADMIN_PASSWORD, admin_of, log_in, totp_code
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_of(org, username="beheer", device=True):
-    user = services.create_user(organization=org, username=username,
-                                roles=[Role.ADMINISTRATOR], password=ADMIN_PASSWORD)
-    return user, (add_totp_device(user) if device else None)
-
-
-def log_in(org, username, password=ADMIN_PASSWORD, token="", ip="192.0.2.1"):
-    client = Client(HTTP_HOST=f"{org.slug}.localhost" if org else "localhost",
-                    REMOTE_ADDR=ip)
-    response = client.post("/admin/login/?next=/admin/", {
-        "username": username, "password": password, "otp_token": token})
-    return client, response
 
 
 def in_admin(client) -> bool:

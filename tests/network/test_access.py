@@ -16,10 +16,10 @@ from omgeving.accounts.models import Role
 from omgeving.network import access, services
 from omgeving.network.models import Group, GroupClient, GroupMember, Relation, today
 
-from .helpers import make_person
+from ..helpers import make_person
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 CLIENT_AS_COUNSELOR = {"identity", "contact", "birth_date", "network", "messages",
                        "appointments", "goals", "reports", "documents"}

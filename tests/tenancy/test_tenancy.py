@@ -9,7 +9,7 @@ from omgeving.tenancy.models import Organization
 from omgeving.tenancy.querysets import UnscopedQueryError
 from omgeving.tenancy.services import create_organization, organization_for_host
 
-from .helpers import client_for, make_person
+from ..helpers import client_for, make_person
 
 pytestmark = pytest.mark.django_db
 

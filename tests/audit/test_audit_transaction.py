@@ -10,8 +10,7 @@ from omgeving.accounts.models import Role, User
 from omgeving.audit.models import AccessLogEntry
 from omgeving.network.models import CareStatus, ClientCareStatus, Invitation
 
-from .helpers import make_person
-from .test_admin_login import admin_of, log_in, totp_code
+from ..helpers import admin_of, log_in, make_person, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from omgeving.accounts import services as accounts
 from omgeving.accounts.models import LoginThrottle, Role
 from omgeving.tokens import services as tokens
 
-from .helpers import APP_PASSWORD, client_for, make_app, make_person
+from ..helpers import APP_PASSWORD, client_for, make_app, make_person
 
 pytestmark = pytest.mark.django_db
 INVALID = "Unable to log in with provided credentials."

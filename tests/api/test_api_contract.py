@@ -1,4 +1,4 @@
-"""Every API route gets the generic cases of tests/api_cases.py; a meta-test makes sure."""
+"""Every API route gets the generic cases of tests/api/api_cases.py; a meta-test makes sure."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from omgeving.network.models import (
     today,
 )
 
+from ..helpers import make_app, make_person
 from .api_cases import (
     ActionBodyCases,
     ActionCases,
@@ -30,18 +31,17 @@ from .api_cases import (
     ResourceCases,
     WriteCases,
 )
-from .helpers import make_app, make_person
 
 # Routes without generic cases, and the tests that cover them instead.
 EXEMPT = {
-    "api-root": "tests/test_openapi.py (no token needed, no data)",
-    "token-auth": "tests/test_tokens.py, tests/test_lockout.py",
-    "token-refresh": "tests/test_tokens.py",
-    "token-verify": "tests/test_tokens.py",
-    "legacy-token-auth": "tests/test_tokens.py (parametrised over both paths)",
-    "legacy-token-refresh": "tests/test_tokens.py (parametrised over both paths)",
-    "schema": "tests/test_openapi.py (public documentation)",
-    "docs": "tests/test_openapi.py, tests/browser/test_docs.py (public documentation)",
+    "api-root": "tests/api/test_openapi.py (no token needed, no data)",
+    "token-auth": "tests/tokens/test_tokens.py, tests/accounts/test_lockout.py",
+    "token-refresh": "tests/tokens/test_tokens.py",
+    "token-verify": "tests/tokens/test_tokens.py",
+    "legacy-token-auth": "tests/tokens/test_tokens.py (parametrised over both paths)",
+    "legacy-token-refresh": "tests/tokens/test_tokens.py (parametrised over both paths)",
+    "schema": "tests/api/test_openapi.py (public documentation)",
+    "docs": "tests/api/test_openapi.py, tests/browser/test_docs.py (public documentation)",
 }
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import APP_PASSWORD, make_app, make_person
+from ..helpers import APP_PASSWORD, make_app, make_person
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COLLECTION = ROOT / "docs" / "postman" / "omgeving.postman_collection.json"
 NEWMAN = ROOT / "node_modules" / ".bin" / "newman"
 
