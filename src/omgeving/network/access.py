@@ -165,6 +165,24 @@ def network_of(user: User, day: date | None = None) -> list[NetworkEntry]:
     return entries
 
 
+def network_document(user: User, summarise, day: date | None = None) -> tuple[dict, list]:
+    """The answer of `/users/{id}/network/` from `network_of` (the computation `may_see`
+    uses too): each client with the user's path and everyone else's. `summarise(person)`
+    renders a person. Returns the document and the persons it shows."""
+    network = network_of(user, day)
+    ids = {e.client_id for e in network} | {p.person_id for e in network for p in e.others}
+    persons = {user.pk: user, **{p.pk: p for p in User.objects.for_organization(
+        user.organization).filter(pk__in=ids)}}
+    summary = {pk: summarise(p) for pk, p in persons.items()}
+    clients = [
+        {"client": summary[entry.client_id], "path": path and path.as_dict(),
+         "network": [{"person": summary[p.person_id], "path": p.as_dict()}
+                     for p in entry.others]}
+        for entry in network for path in entry.own
+    ]
+    return {"user": summary[user.pk], "clients": clients}, list(persons.values())
+
+
 @dataclass
 class Access:
     categories: dict[str, bool]

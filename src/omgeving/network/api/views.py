@@ -183,21 +183,10 @@ class UserNetworkViewSet(OrganizationViewSet):
         "rest of that client's network (the indirect relations). Active relations only.")
     @action(detail=True, methods=["get"], url_path="network")
     def network(self, request, pk=None):
-        user = self.get_object()
-        network = access.network_of(user)
-        ids = {e.client_id for e in network} | {p.person_id for e in network for p in e.others}
-        persons = {user.pk: user}
-        persons.update({p.pk: p for p in User.objects.for_organization(self.organization)
-                        .filter(pk__in=ids)})
-        self.audited(*persons.values())
-        summary = {pk: PersonSummarySerializer(p).data for pk, p in persons.items()}
-        clients = [
-            {"client": summary[entry.client_id], "path": path and path.as_dict(),
-             "network": [{"person": summary[p.person_id], "path": p.as_dict()}
-                         for p in entry.others]}
-            for entry in network for path in entry.own
-        ]
-        return Response({"user": summary[user.pk], "clients": clients})
+        document, persons = access.network_document(
+            self.get_object(), summarise=lambda p: PersonSummarySerializer(p).data)
+        self.audited(*persons)  # a computed answer: the frame cannot see whom it shows
+        return Response(document)
 
     @extend_schema(
         operation_id="users_access", summary="What a person may see of another",
