@@ -1,0 +1,1 @@
+if (pm.response.code === 200 && pm.response.json().results.length && !pm.collectionVariables.get('__VARIABLE__')) { pm.collectionVariables.set('__VARIABLE__', String(pm.response.json().results[0].id)); }

@@ -1,0 +1,3 @@
+pm.test('body matches the OpenAPI response schema', function () {
+  pm.response.to.have.jsonSchema(__SCHEMA__);
+});

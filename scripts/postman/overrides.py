@@ -1,0 +1,19 @@
+"""What no schema can say: bodies that need the collection's own state, and answers that
+are meant. A new resource needs an entry here only if it has such a quirk."""
+
+# The invitation names the client made in Getting started; accepting and declining take the
+# token the invitation's answer carried.
+BODIES = {
+    "POST /api/invitations/": {"kind": "network", "client": "@@clientId@@",
+                               "email": "new.person@example.org", "authorisation": "EXTERNAL"},
+    "POST /api/invitations/accept/": {"token": "{{invitationToken}}"},
+    "POST /api/invitations/decline/": {"token": "{{invitationToken}}"},
+}
+
+# The collection accepts the invitation, so declining with the used token and revoking it
+# afterwards are refused; a care status a client has had cannot be deleted.
+DESIGNED = {
+    "POST /api/invitations/decline/": 400,
+    "POST /api/invitations/{id}/revoke/": 400,
+    "DELETE /api/care-statuses/{id}/": 409,
+}

@@ -1,0 +1,81 @@
+"""Postman request items: one per OpenAPI operation, with tests from its responses."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from . import js
+from .overrides import BODIES, DESIGNED
+from .schema import example, id_variable, resolve
+
+NO_AUTH = {"type": "noauth"}
+
+
+def url(path: str) -> dict:
+    segments = [s for s in path.strip("/").split("/") if s]
+    return {"raw": "{{baseUrl}}/" + "/".join(segments) + "/", "host": ["{{baseUrl}}"],
+            "path": [*segments, ""]}
+
+
+def json_body(data) -> dict:
+    raw = json.dumps(data, indent=2)
+    raw = re.sub(r'"@@(\w+)@@"', r"{{\1}}", raw)  # an id variable: a number, unquoted
+    return {"mode": "raw", "raw": raw, "options": {"raw": {"language": "json"}}}
+
+
+def request(name, method, path, *, body=None, auth=None, tests="", description=""):
+    item_request = {"method": method, "header": [], "url": url(path)}
+    if body is not None:
+        item_request["header"].append({"key": "Content-Type", "value": "application/json"})
+        item_request["body"] = json_body(body)
+    if auth is not None:
+        item_request["auth"] = auth
+    if description:
+        item_request["description"] = description
+    item = {"name": name, "request": item_request, "response": []}
+    if tests:
+        item["event"] = [js.script("test", tests)]
+    return item
+
+
+def resource_of(path: str) -> str:
+    return path.strip("/").split("/")[1] if path.count("/") > 2 else "root"
+
+
+def body_of(path, method, operation, components, resources):
+    name = f"{method.upper()} {path}"
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return None
+    if path.endswith(("token-auth/", "token-refresh/")):
+        return BODIES.get(name, {"username": "{{username}}", "password": "{{password}}"})
+    return BODIES.get(name, example(content["application/json"]["schema"], components,
+                                    resources))
+
+
+def operation_request(path, method, operation, components, resources):
+    name = f"{method.upper()} {path}"
+    documented = sorted(int(code) for code in operation["responses"])
+    success = DESIGNED.get(name) or next(code for code in documented if 200 <= code < 300)
+    authenticated = any("jwtAuth" in r for r in operation.get("security", []))
+    schema = None
+    response = operation["responses"][str(success)]
+    if success < 300 and "application/json" in response.get("content", {}):
+        schema = resolve(response["content"]["application/json"]["schema"], components)
+
+    variable = id_variable(resource_of(path))
+    tests = [js.load("operation_tests", documented_list=", ".join(map(str, documented)),
+                     documented=json.dumps(documented), success=str(success))]
+    if schema is not None:
+        tests.append(js.load("schema_test", schema=json.dumps(schema, sort_keys=True)))
+    if method == "post" and "{id}" not in path and success == 201:
+        tests.append(js.load("remember_created", variable=variable))
+    if method == "get" and "{id}" not in path and schema and "results" in json.dumps(schema):
+        tests.append(js.load("remember_listed", variable=variable))
+    url_path = path.replace("{id}", "{{" + variable + "}}").replace(
+        "{subject_id}", "{{clientId}}")
+    return request(name, method.upper(), url_path,
+                   body=body_of(path, method, operation, components, resources),
+                   auth=None if authenticated else NO_AUTH, tests="\n".join(tests),
+                   description=operation.get("summary") or "")
