@@ -8,6 +8,7 @@ once, and the admin shows them on its forms. No view translates a service error 
 | `rule_error(field, message, code)` (a Django ValidationError) | 400 | a value breaks a rule |
 | `ConflictError` (a ValidationError) | 409 | the change conflicts with existing data |
 | `NotAllowedError` | 403 | the caller may not do this (its grants, the role it may give) |
+| `Gone` | 410 | it existed and is gone (an expired feed cursor) |
 | `FeatureDisabled` | 404 `feature_disabled` | the organisation has the feature switched off |
 | `TokenError` | 401 | a token that cannot be accepted |
 | `LoginRefused` (`accounts.lockout`) | 429 / 503 | login throttling; `Retry-After` |
@@ -42,6 +43,14 @@ def rule_error(field: str | None, message: str, code: str, *, conflict: bool = F
     cls = ConflictError if conflict else ValidationError
     error = ValidationError(message, code=code)
     return cls({field: error}) if field else cls(message, code=code)
+
+
+class Gone(Exception):
+    """What was asked for existed and is gone (410); `code` says what, e.g. `cursor_expired`."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 class TokenError(Exception):

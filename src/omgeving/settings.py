@@ -14,6 +14,7 @@ OMGEVING_JWT_REFRESH_CAP    seconds after the password login beyond which a toke
                             can no longer be refreshed with a token                  (3600)
 OMGEVING_PAGE_SIZE_MAX      maximum page_size of list endpoints                       (100)
 OMGEVING_INVITATION_LIFETIME  seconds an invitation link stays valid               (1209600)
+OMGEVING_CHANGES_RETENTION  seconds change-feed events are kept                 (2592000)
 OMGEVING_CONN_MAX_AGE       seconds a database connection is kept between requests    (60)
 OMGEVING_LOG_LEVEL          root log level                                          (INFO)
 OMGEVING_OTP_ISSUER         the issuer name authenticator apps show             (Omgeving)
@@ -116,6 +117,7 @@ INSTALLED_APPS = [
     "omgeving.api",
     "omgeving.network",
     "omgeving.audit",
+    "omgeving.changes",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +178,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
+    # Tests on a file too, not SQLite's shared-cache memory database: there concurrent
+    # writers fail at once ("table is locked") instead of waiting their turn as in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-omgeving.sqlite3")}
 # Keep connections between requests (per thread): opening one, and for SQLite setting its
 # pragmas, on every request costs more than most requests themselves.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("OMGEVING_CONN_MAX_AGE", 60)
@@ -263,6 +268,7 @@ LOGIN_HASH_WAIT = 10  # seconds a login waits for a slot before 503
 JWT_LIFETIME = env_int("OMGEVING_JWT_LIFETIME", 300)
 JWT_LEEWAY = min(env_int("OMGEVING_JWT_LEEWAY", 10), 30)
 JWT_REFRESH_CAP = env_int("OMGEVING_JWT_REFRESH_CAP", 3600)
+CHANGES_RETENTION = env_int("OMGEVING_CHANGES_RETENTION", 30 * 24 * 3600)  # seconds
 INVITATION_LIFETIME = env_int("OMGEVING_INVITATION_LIFETIME", 14 * 24 * 3600)  # seconds
 # Request limits (omgeving/api/limits.py): bodies, parameters, form fields.
 MAX_BODY = max_body_bytes()

@@ -8,6 +8,7 @@ from omgeving.accounts.api.views import MeView, UserViewSet
 from omgeving.api.converters import IdConverter
 from omgeving.api.views import ApiRootView
 from omgeving.audit.api.views import AccessLogViewSet
+from omgeving.changes.api.views import ChangesView
 from omgeving.network.api.views import (
     CareStatusViewSet,
     FamilyViewSet,
@@ -58,6 +59,7 @@ api_patterns = [
     path("api-token-refresh/", legacy(TokenRefreshView, "legacy_token_refresh"),
          name="legacy-token-refresh"),
     path("me/", MeView.as_view(), name="me"),
+    path("changes/", ChangesView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),

@@ -110,6 +110,21 @@ class TestMe(ResourceCases):
         assert response.status_code == 200 and response.json()["grants"] == []
 
 
+class TestChanges(ResourceCases):
+    routes = ("changes",)
+    list_path = "/api/changes/"
+
+    def make(self, org):
+        return person(org)
+
+    @pytest.mark.django_db
+    def test_missing_grant_is_403(self, org_a):
+        """The feed needs no grant of its own: it shows what the application may read."""
+        self.make(org_a)
+        response = self.app_client(org_a, grants=[]).get(self.list_path)
+        assert response.status_code == 200 and response.json()["results"] == []
+
+
 class TestRelationTypes(ResourceCases, DetailCases, WriteCases):
     routes = ("relation-type-list", "relation-type-detail")
     list_path, detail_path = "/api/relation-types/", "/api/relation-types/{id}/"

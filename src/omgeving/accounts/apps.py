@@ -5,3 +5,12 @@ class AccountsConfig(AppConfig):
     name = "omgeving.accounts"
     label = "accounts"
     verbose_name = "Users"
+
+    def ready(self):
+        from omgeving.changes.services import register
+
+        from .models import User
+
+        # A login's hash upgrade, last_login and token version are not changes of the person.
+        register(User, "users", grant_family="users",
+                 ignore_fields={"password", "last_login", "token_version"})

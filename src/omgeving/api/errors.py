@@ -21,6 +21,7 @@ from rest_framework.views import set_rollback
 from omgeving.errors import (
     ConflictError,
     FeatureDisabled,
+    Gone,
     LoginRefused,
     NotAllowedError,
     TokenError,
@@ -76,6 +77,10 @@ def exception_handler(exc, context):
         exc = exceptions.APIException(str(refused), code=refused.code)
         exc.status_code = status_code = refused.status
         exc.wait = refused.retry_after
+    elif isinstance(exc, Gone):
+        gone = exc
+        exc = exceptions.APIException(str(gone), code=gone.code)
+        exc.status_code = status_code = 410
     elif isinstance(exc, NotAllowedError):
         exc = exceptions.PermissionDenied(str(exc), code=exc.code)
         status_code = 403

@@ -59,6 +59,8 @@ DESCRIPTIONS = {
     "`duplicate_relation`, `duplicate_membership`, `in_use`, `network_blocks_change` — a "
     "change of a person that would break their relations, each listed under `errors` —, "
     "`conflict`).",
+    410: "Gone (`code`: `cursor_expired` — events after this cursor were pruned; the detail "
+    "says how to resynchronise).",
     411: "A chunked body the server did not read (`code`: `length_required`); send a "
     "`Content-Length`.",
     413: "The request body is too large (`code`: `body_too_large`): 8 KiB for the token "

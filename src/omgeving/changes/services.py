@@ -1,0 +1,162 @@
+"""The change feed.
+
+**Recording.** Every save and delete of a registered model (each app registers its API
+resources in its AppConfig.ready; a test checks that every resource the API exposes is
+registered) appends one ChangeEvent from Django's post_save / post_delete signals, inside the
+transaction of the change: the event commits with the change or not at all. Events carry no
+personal data: resource, id, external_id, action, version, time.
+
+**No gaps, in commit order.** Each organisation has a counter row (ChangeCounter). Appending
+an event locks that row (SELECT … FOR UPDATE), takes the next number and keeps the lock until
+the transaction ends; a second writer of the same organisation waits at that point. So the
+numbers of one organisation are gapless and commit in order: a reader that has seen number n
+has seen every number below it, and the next one to commit is n + 1. (A plain id sequence
+would not do on PostgreSQL: ids handed out in one transaction can commit after a later
+one's.) On SQLite the database itself lets one writer in at a time. The cost: writers of one
+organisation serialise from their first event to their commit — in this API that is the
+end of one request's transaction. Writers of different organisations never wait for each
+other.
+
+**Reading.** `feed(...)` answers events after a cursor, oldest first, for the resources the
+caller may read. Cursors are opaque (the sequence number, base64url). Events older than
+CHANGES_RETENTION are pruned (`omgeving prune_changes`); a cursor whose next event was pruned
+answers 410 `cursor_expired` — exactly then, since numbers are gapless.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+from omgeving.errors import Gone, rule_error
+
+from .models import ChangeCounter, ChangeEvent
+
+
+@dataclass(frozen=True)
+class Registration:
+    resource: str
+    grant_family: str
+    object_id: object  # obj → the id an integrator fetches
+    ignore_fields: frozenset  # saves of only these fields are not a change of the resource
+
+
+REGISTRY: dict[type, Registration] = {}
+
+
+def register(model, resource: str, *, grant_family: str, object_id=None,
+             ignore_fields=()) -> None:
+    """Put a model's creates, updates and deletes into the feed as `resource`."""
+    REGISTRY[model] = Registration(resource, grant_family, object_id or (lambda obj: obj.pk),
+                                   frozenset(ignore_fields))
+    uid = f"omgeving.changes.{model._meta.label}"
+    post_save.connect(_saved, sender=model, dispatch_uid=uid + ".save")
+    post_delete.connect(_deleted, sender=model, dispatch_uid=uid + ".delete")
+
+
+def resources() -> dict[str, str]:
+    """Resource name → the grant family whose read grant shows it."""
+    return {r.resource: r.grant_family for r in REGISTRY.values()}
+
+
+def _saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
+    if raw:
+        return
+    registration = REGISTRY[sender]
+    if not created and update_fields and set(update_fields) <= registration.ignore_fields:
+        return
+    append(instance, registration,
+           ChangeEvent.Action.CREATED if created else ChangeEvent.Action.UPDATED)
+
+
+def _deleted(sender, instance, **kwargs):
+    append(instance, REGISTRY[sender], ChangeEvent.Action.DELETED)
+
+
+def append(instance, registration: Registration, action: str) -> ChangeEvent | None:
+    organization_id = getattr(instance, "organization_id", None)
+    if organization_id is None:
+        return None  # platform users belong to no organisation's feed
+    object_id = registration.object_id(instance)
+    with transaction.atomic():
+        counter, _ = ChangeCounter.objects.get_or_create(organization_id=organization_id)
+        counter = ChangeCounter.objects.select_for_update().get(pk=counter.pk)
+        counter.last_seq += 1
+        counter.save(update_fields=["last_seq"])
+        events = ChangeEvent.objects.for_organization(organization_id).filter(
+            resource=registration.resource, object_id=object_id)
+        version = (events.aggregate(v=Max("version"))["v"] or 0) + 1
+        return ChangeEvent.objects.create(
+            organization_id=organization_id, seq=counter.last_seq,
+            resource=registration.resource, object_id=object_id,
+            external_id=getattr(instance, "external_id", None) or None, action=action,
+            version=version, at=timezone.now())
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+LATEST = "latest"
+RESYNC = ("Events after this cursor were pruned (retention CHANGES_RETENTION). Resynchronise: "
+          "take the position now with GET /api/changes/?after=latest, read the lists again, "
+          "then follow the feed from that position.")
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"s{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("s") or not raw[1:].isdigit():
+            raise ValueError
+        return int(raw[1:])
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise rule_error("after", "Not a cursor of this feed.", "invalid_cursor") from exc
+
+
+def _last_seq(organization) -> int:
+    counter = ChangeCounter.objects.filter(organization=organization).first()
+    return counter.last_seq if counter else 0
+
+
+def feed(organization, *, after: str | None, resources: list[str], limit: int):
+    """Up to `limit` events after the cursor, of `resources`, oldest first; returns
+    (events, next_cursor, has_more). Without a cursor the feed starts at the oldest event
+    kept; `latest` is the position now (no events). Gone (410 `cursor_expired`) when events
+    after the cursor were pruned."""
+    # The highest committed number, read before the events: every event up to it is
+    # committed, so the query below sees them all (numbers commit in order).
+    last = _last_seq(organization)
+    if after == LATEST:
+        return [], encode_cursor(last), False
+    seq = decode_cursor(after) if after else 0
+    kept = ChangeEvent.objects.for_organization(organization)
+    if after:
+        oldest = kept.order_by("seq").values_list("seq", flat=True).first()
+        if (oldest is None and last > seq) or (oldest is not None and oldest > seq + 1):
+            raise Gone(RESYNC, code="cursor_expired")
+    events = list(kept.filter(seq__gt=seq, resource__in=resources).order_by("seq")
+                  [:limit + 1])
+    has_more = len(events) > limit
+    events = events[:limit]
+    if events:
+        return events, encode_cursor(events[-1].seq), has_more
+    # Nothing more of these resources up to `last`: continue from there.
+    return events, encode_cursor(max(seq, last)), False
+
+
+def prune(now=None) -> int:
+    """Delete events older than CHANGES_RETENTION; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.CHANGES_RETENTION)
+    deleted, _ = ChangeEvent.objects.all_organizations().filter(at__lt=cutoff).delete()
+    return deleted
