@@ -9,6 +9,7 @@ once, and the admin shows them on its forms. No view translates a service error 
 | `ConflictError` (a ValidationError) | 409 | the change conflicts with existing data |
 | `NotAllowedError` | 403 | the caller may not do this (its grants, the role it may give) |
 | `Gone` | 410 | it existed and is gone (an expired feed cursor) |
+| `PreconditionFailed` | 412 | `If-Match` is not the object's current ETag |
 | `FeatureDisabled` | 404 `feature_disabled` | the organisation has the feature switched off |
 | `TokenError` | 401 | a token that cannot be accepted |
 | `LoginRefused` (`accounts.lockout`) | 429 / 503 | login throttling; `Retry-After` |
@@ -51,6 +52,13 @@ class Gone(Exception):
     def __init__(self, message: str, code: str):
         super().__init__(message)
         self.code = code
+
+
+class PreconditionFailed(Exception):
+    """`If-Match` names another version than the current one (412): someone changed the
+    object since the caller read it."""
+
+    code = "precondition_failed"
 
 
 class TokenError(Exception):

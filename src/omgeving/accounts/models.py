@@ -111,6 +111,8 @@ class User(AbstractBaseUser):
     )
     date_joined = models.DateTimeField(default=timezone.now)
     modified = models.DateTimeField(auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
     objects = UserManager()
 

@@ -24,6 +24,7 @@ from omgeving.errors import (
     Gone,
     LoginRefused,
     NotAllowedError,
+    PreconditionFailed,
     TokenError,
 )
 
@@ -77,6 +78,11 @@ def exception_handler(exc, context):
         exc = exceptions.APIException(str(refused), code=refused.code)
         exc.status_code = status_code = refused.status
         exc.wait = refused.retry_after
+    elif isinstance(exc, PreconditionFailed):
+        exc = exceptions.APIException(
+            "The object changed since the version in If-Match; read it again.",
+            code=PreconditionFailed.code)
+        exc.status_code = status_code = 412
     elif isinstance(exc, Gone):
         gone = exc
         exc = exceptions.APIException(str(gone), code=gone.code)

@@ -63,6 +63,8 @@ DESCRIPTIONS = {
     "says how to resynchronise).",
     411: "A chunked body the server did not read (`code`: `length_required`); send a "
     "`Content-Length`.",
+    412: "`If-Match` names another version than the object's current ETag: it changed since "
+    "you read it (`code`: `precondition_failed`); nothing was changed. Read it again.",
     413: "The request body is too large (`code`: `body_too_large`): 8 KiB for the token "
     "endpoints, 1 MiB (OMGEVING_MAX_BODY) for the rest; refused before it is read.",
     415: "The request body is not in a media type the operation takes: JSON, and for the "
@@ -107,9 +109,12 @@ def add_problem_responses(result, generator, request, public):
         # Request bodies are strict: an unknown field is a 400 `unknown_field`.
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
-    for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
+    versioned = _versioned_detail_paths()
+    for path, path_item in result.get("paths", {}).items():
+        for method, operation in path_item.items():
             responses = operation.setdefault("responses", {})
+            if path in versioned:
+                _conditional(method, operation, responses)
             codes = {400, 404, 406, 500}  # 400: too many query parameters, anywhere
             if any("jwtAuth" in requirement for requirement in operation.get("security", [])):
                 codes |= {400, 401, 403}  # 400: every resource rejects unknown parameters
@@ -128,3 +133,32 @@ def add_problem_responses(result, generator, request, public):
                 if int(code) in DESCRIPTIONS and not response.get("content"):
                     responses[code] = _problem(int(code))
     return result
+
+
+def _versioned_detail_paths() -> set[str]:
+    """`/api/<resource>/{id}/` of every resource whose objects carry a version (ETag)."""
+    from omgeving.changes.services import REGISTRY
+
+    return {f"/api/{r.resource}/{{id}}/" for r in REGISTRY.values() if r.versioned}
+
+
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The object's version, "
+                        "quoted: send it in If-Match / If-None-Match."}}
+
+
+def _conditional(method: str, operation: dict, responses: dict) -> None:
+    """ETag on answers with the object; If-None-Match → 304; If-Match → 412 when stale."""
+    header = "If-None-Match" if method == "get" else "If-Match"
+    if method not in ("get", "put", "patch", "delete"):
+        return
+    operation.setdefault("parameters", []).append({
+        "in": "header", "name": header, "required": False, "schema": {"type": "string"},
+        "description": "An ETag of this object: 304 when it is still current." if
+        method == "get" else "The ETag you read: 412 if the object changed since."})
+    if "200" in responses:
+        responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
+    if method == "get":
+        responses["304"] = {"description": "Not modified: If-None-Match names the current "
+                            "version.", "headers": ETAG_HEADER}
+    else:
+        responses.setdefault("412", {})

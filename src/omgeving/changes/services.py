@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from omgeving.errors import Gone, rule_error
@@ -47,6 +47,7 @@ class Registration:
     grant_family: str
     object_id: object  # obj → the id an integrator fetches
     ignore_fields: frozenset  # saves of only these fields are not a change of the resource
+    versioned: bool  # the model keeps its own `version` (the ETag); else counted from events
 
 
 REGISTRY: dict[type, Registration] = {}
@@ -55,9 +56,11 @@ REGISTRY: dict[type, Registration] = {}
 def register(model, resource: str, *, grant_family: str, object_id=None,
              ignore_fields=()) -> None:
     """Put a model's creates, updates and deletes into the feed as `resource`."""
+    versioned = any(f.name == "version" for f in model._meta.get_fields())
     REGISTRY[model] = Registration(resource, grant_family, object_id or (lambda obj: obj.pk),
-                                   frozenset(ignore_fields))
+                                   frozenset(ignore_fields), versioned)
     uid = f"omgeving.changes.{model._meta.label}"
+    pre_save.connect(_saving, sender=model, dispatch_uid=uid + ".pre_save")
     post_save.connect(_saved, sender=model, dispatch_uid=uid + ".save")
     post_delete.connect(_deleted, sender=model, dispatch_uid=uid + ".delete")
 
@@ -67,17 +70,52 @@ def resources() -> dict[str, str]:
     return {r.resource: r.grant_family for r in REGISTRY.values()}
 
 
+def _counts(registration, update_fields) -> bool:
+    return not (update_fields and set(update_fields) <= registration.ignore_fields)
+
+
+def _lock(organization_id) -> ChangeCounter:
+    """The organisation's counter, locked until this transaction ends (see the module's
+    docstring): events and versions of one organisation are handed out one writer at a
+    time."""
+    counter, _ = ChangeCounter.objects.get_or_create(organization_id=organization_id)
+    return ChangeCounter.objects.select_for_update().get(pk=counter.pk)
+
+
+def _saving(sender, instance, update_fields=None, raw=False, **kwargs):
+    """Before the row is written: the next version, read under the lock so that concurrent
+    writers of one object cannot both take the same number."""
+    registration = REGISTRY[sender]
+    if raw or not registration.versioned or not _counts(registration, update_fields):
+        return
+    if instance._state.adding or instance.pk is None:
+        instance.version = 1
+        return
+    if getattr(instance, "organization_id", None) is not None and transaction.get_autocommit():
+        raise RuntimeError(f"{sender.__name__} saved outside a transaction: its change "
+                           "event would not commit with it")
+    if getattr(instance, "organization_id", None) is not None:
+        _lock(instance.organization_id)
+    current = sender._base_manager.filter(pk=instance.pk).values_list(
+        "version", flat=True).first()
+    instance.version = (current or 0) + 1
+
+
 def _saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
     if raw:
         return
     registration = REGISTRY[sender]
-    if not created and update_fields and set(update_fields) <= registration.ignore_fields:
+    if not created and not _counts(registration, update_fields):
         return
+    if registration.versioned and update_fields and "version" not in update_fields:
+        sender._base_manager.filter(pk=instance.pk).update(version=instance.version)
     append(instance, registration,
            ChangeEvent.Action.CREATED if created else ChangeEvent.Action.UPDATED)
 
 
 def _deleted(sender, instance, **kwargs):
+    if REGISTRY[sender].versioned:
+        instance.version += 1  # the deletion is the object's last change
     append(instance, REGISTRY[sender], ChangeEvent.Action.DELETED)
 
 
@@ -87,13 +125,15 @@ def append(instance, registration: Registration, action: str) -> ChangeEvent | N
         return None  # platform users belong to no organisation's feed
     object_id = registration.object_id(instance)
     with transaction.atomic():
-        counter, _ = ChangeCounter.objects.get_or_create(organization_id=organization_id)
-        counter = ChangeCounter.objects.select_for_update().get(pk=counter.pk)
+        counter = _lock(organization_id)
         counter.last_seq += 1
         counter.save(update_fields=["last_seq"])
-        events = ChangeEvent.objects.for_organization(organization_id).filter(
-            resource=registration.resource, object_id=object_id)
-        version = (events.aggregate(v=Max("version"))["v"] or 0) + 1
+        if registration.versioned:
+            version = instance.version
+        else:
+            events = ChangeEvent.objects.for_organization(organization_id).filter(
+                resource=registration.resource, object_id=object_id)
+            version = (events.aggregate(v=Max("version"))["v"] or 0) + 1
         return ChangeEvent.objects.create(
             organization_id=organization_id, seq=counter.last_seq,
             resource=registration.resource, object_id=object_id,

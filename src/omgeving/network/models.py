@@ -65,6 +65,8 @@ class RelationType(TenantModel):
     external_id = models.CharField(max_length=100, null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
     objects = TenantManager()
 
@@ -88,6 +90,8 @@ class Relation(TenantModel, Period):
     external_id = models.CharField(max_length=100, null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
     objects = PeriodManager()
 
@@ -118,6 +122,8 @@ class Group(TenantModel):
     external_id = models.CharField(max_length=100, null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
     objects = TenantManager()
 
@@ -143,6 +149,8 @@ class Membership(TenantModel, Period):
     person_field = ""
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
     objects = PeriodManager()
 
@@ -201,6 +209,8 @@ class Family(TenantModel):
     external_id = models.CharField(max_length=100, null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
     objects = TenantManager()
 
@@ -246,6 +256,8 @@ class CareStatus(TenantModel):
     is_active = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
     objects = TenantManager()
 
@@ -319,6 +331,8 @@ class Invitation(TenantModel):
                                  related_name="+")
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
     objects = TenantManager()
 
