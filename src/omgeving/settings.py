@@ -15,6 +15,7 @@ OMGEVING_JWT_REFRESH_CAP    seconds after the password login beyond which a toke
 OMGEVING_PAGE_SIZE_MAX      maximum page_size of list endpoints                       (100)
 OMGEVING_INVITATION_LIFETIME  seconds an invitation link stays valid               (1209600)
 OMGEVING_CHANGES_RETENTION  seconds change-feed events are kept                 (2592000)
+OMGEVING_IDEMPOTENCY_TTL    seconds an Idempotency-Key and its answer are kept     (86400)
 OMGEVING_CONN_MAX_AGE       seconds a database connection is kept between requests    (60)
 OMGEVING_LOG_LEVEL          root log level                                          (INFO)
 OMGEVING_OTP_ISSUER         the issuer name authenticator apps show             (Omgeving)
@@ -268,6 +269,7 @@ LOGIN_HASH_WAIT = 10  # seconds a login waits for a slot before 503
 JWT_LIFETIME = env_int("OMGEVING_JWT_LIFETIME", 300)
 JWT_LEEWAY = min(env_int("OMGEVING_JWT_LEEWAY", 10), 30)
 JWT_REFRESH_CAP = env_int("OMGEVING_JWT_REFRESH_CAP", 3600)
+IDEMPOTENCY_TTL = env_int("OMGEVING_IDEMPOTENCY_TTL", 24 * 3600)  # seconds a key is kept
 CHANGES_RETENTION = env_int("OMGEVING_CHANGES_RETENTION", 30 * 24 * 3600)  # seconds
 INVITATION_LIFETIME = env_int("OMGEVING_INVITATION_LIFETIME", 14 * 24 * 3600)  # seconds
 # Request limits (omgeving/api/limits.py): bodies, parameters, form fields.

@@ -55,7 +55,8 @@ DESCRIPTIONS = {
     "`not_acceptable`).",
     408: "The request body did not arrive in time (`code`: `request_timeout`; the embedded "
     "server waits 30 seconds).",
-    409: "Conflicts with existing data (`code`: `username_taken`, `external_id_taken`, "
+    409: "Conflicts with existing data, or a request with this Idempotency-Key still runs "
+    "(`code`: `username_taken`, `external_id_taken`, `idempotency_key_in_use`, "
     "`duplicate_relation`, `duplicate_membership`, `in_use`, `network_blocks_change` — a "
     "change of a person that would break their relations, each listed under `errors` —, "
     "`conflict`).",
@@ -75,6 +76,8 @@ DESCRIPTIONS = {
     "seconds to wait.",
     503: "Too many password checks at once (`code`: `login_busy`); `Retry-After` says when "
     "to try again.",
+    422: "This Idempotency-Key was used for another request (`code`: "
+    "`idempotency_key_reused`); use a new key.",
     500: "Unexpected server error (`code`: `server_error`); no internals are disclosed.",
 }
 
@@ -120,6 +123,9 @@ def add_problem_responses(result, generator, request, public):
                 codes |= {400, 401, 403}  # 400: every resource rejects unknown parameters
             if "requestBody" in operation:
                 codes |= {400, 408, 411, 413, 415}
+            if method == "post" and any("jwtAuth" in r for r in operation.get("security", [])):
+                codes |= {409, 422}
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
                     codes.add(400)
@@ -141,6 +147,13 @@ def _versioned_detail_paths() -> set[str]:
 
     return {f"/api/{r.resource}/{{id}}/" for r in REGISTRY.values() if r.versioned}
 
+
+IDEMPOTENCY_PARAMETER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": "Makes the POST safe to retry: the same key with the same request within "
+    "24 hours replays the first answer (`Idempotent-Replayed: true`); with another request "
+    "422 `idempotency_key_reused`; while the first still runs 409 `idempotency_key_in_use`."}
 
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The object's version, "
                         "quoted: send it in If-Match / If-None-Match."}}

@@ -10,6 +10,8 @@ organisation, checks a grant or writes the access log itself.
 - ServiceDestroyMixin: deleting through the resource's service. Knob: `destroy_service`.
 - ConditionalMixin: ETags (the object's version), 304 on If-None-Match, 412 on a stale
   If-Match. No knobs: models with a `version` field take part.
+- IdempotencyMixin: `Idempotency-Key` on POST: replay, 409 while running, 422 when reused
+  for another request (see api/idempotency.py). No knobs.
 - AccessLogMixin: the access log of every request, in the write's transaction. Knobs:
   `audit_resource`, `audit_subjects()`, `audit_sensitive_fields`, `audit_actions`.
 """
@@ -22,6 +24,8 @@ from rest_framework.response import Response
 
 from omgeving.audit import services as audit
 from omgeving.errors import PreconditionFailed
+
+from . import idempotency
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -137,6 +141,54 @@ def _etag_in(etag: str, header: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
+class IdempotencyMixin:
+    """Outermost: a POST with an Idempotency-Key is claimed before anything runs, and its
+    answer stored after the request's own transaction (see api/idempotency.py)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        key = request.headers.get(idempotency.HEADER)
+        actor = _actor(request) if request.method == "POST" and key is not None else None
+        if actor is None:  # no key, or no valid token (the frame then answers 401)
+            return super().dispatch(request, *args, **kwargs)
+        row, answer = idempotency.claim(request.organization, actor, key,
+                                        idempotency.fingerprint(request))
+        if answer is not None:
+            if row is not None:
+                self._log_replay(request, actor, row)
+            return answer
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        except BaseException:
+            idempotency.release(row)
+            raise
+        idempotency.complete(row, response,
+                             [s.pk for s in getattr(self, "_audit_subjects", [])])
+        return response
+
+    def _log_replay(self, request, actor, row) -> None:
+        """A replayed answer shows its persons again: a read, in the access log."""
+        if getattr(self, "audit_resource", None) and row.subjects:
+            from omgeving.accounts.models import User
+
+            audit.record(request=request, organization=request.organization, actor=actor,
+                         resource=self.audit_resource, action="read",
+                         subjects=[User(pk=pk) for pk in row.subjects], representations={},
+                         status=row.status)
+
+
+def _actor(request):
+    """The Application user of the request's token, or None (checked again by the frame)."""
+    from rest_framework.request import Request
+
+    from omgeving.tokens.authentication import JWTAuthentication
+
+    try:
+        result = JWTAuthentication().authenticate(Request(request))
+    except exceptions.AuthenticationFailed:
+        return None
+    return result[0] if result else None
+
+
 class AccessLogMixin:
     """The access log (NEN 7513) of every request of a view over person data.
 
@@ -240,6 +292,6 @@ def _representations(response) -> dict:
     return {item.get("id"): item for item in items if isinstance(item, dict)}
 
 
-class OrganizationViewSet(AccessLogMixin, ConditionalMixin, GrantsMixin, ServiceDestroyMixin,
-                          OrganizationScopedMixin, viewsets.GenericViewSet):
+class OrganizationViewSet(IdempotencyMixin, AccessLogMixin, ConditionalMixin, GrantsMixin,
+                          ServiceDestroyMixin, OrganizationScopedMixin, viewsets.GenericViewSet):
     pass
