@@ -71,5 +71,6 @@ def example(schema, components, resources, name=""):
         return 1
     if kind == "boolean":
         return True
-    return {"username": "postman-{{$guid}}", "password": "{{password}}",
-            "token": "{{token}}"}.get(name, "example")
+    # Names and usernames are unique per organisation: a fresh one each run.
+    return {"username": "postman-{{$guid}}", "name": "postman {{$guid}}",
+            "password": "{{password}}", "token": "{{token}}"}.get(name, "example")

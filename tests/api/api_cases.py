@@ -267,3 +267,48 @@ class QueryCounts:
 
 
 QUERY_COUNTS = QueryCounts()
+
+
+class UpsertCases:
+    """For PUT /api/<resource>/external/<external_id>/: the gates, then 201 and 200."""
+
+    routes: tuple[str, ...] = ()
+    path = ""  # e.g. "/api/users/external/{external_id}/"
+    grant = ""
+    write_grant = ""
+    feature: str | None = None
+
+    def body(self, org) -> dict:
+        raise NotImplementedError
+
+    def url(self, key="ecd-1"):
+        return self.path.replace("{external_id}", key)
+
+    def enable(self, org):
+        ResourceCases.enable(self, org)
+
+    def app_client(self, org, grants=tuple(Grant.values), username="generic"):
+        return ResourceCases.app_client(self, org, grants, username)
+
+    @pytest.mark.django_db
+    def test_gates(self, org_a, org_b):
+        self.enable(org_a)
+        body = self.body(org_a)
+        assert client_for(org_a).put(self.url(), body, format="json").status_code == 401
+        foreign = issue_token(make_app(org_b, username="foreign")).token
+        response = client_for(org_a, foreign).put(self.url(), body, format="json")
+        assert response.status_code == 401
+        reader = self.app_client(org_a, grants=[self.grant], username="reader")
+        response = reader.put(self.url(), body, format="json")
+        assert response.status_code == 403 and f"'{self.write_grant}'" in \
+            response.json()["detail"]
+
+    @pytest.mark.django_db
+    def test_creates_then_replaces(self, org_a):
+        self.enable(org_a)
+        client = self.app_client(org_a)
+        body = self.body(org_a)
+        first = client.put(self.url(), body, format="json")
+        assert first.status_code == 201, first.content
+        second = client.put(self.url(), body, format="json")
+        assert second.status_code == 200 and second.json()["id"] == first.json()["id"]

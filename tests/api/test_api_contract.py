@@ -29,6 +29,7 @@ from .api_cases import (
     DetailCases,
     FeatureCases,
     ResourceCases,
+    UpsertCases,
     WriteCases,
 )
 
@@ -312,8 +313,47 @@ def _api_routes():
     return {name for path, name in walk(get_resolver().url_patterns) if path.startswith("api/")}
 
 
+class TestUserUpsert(UpsertCases):
+    routes = ("user-upsert",)
+    path = "/api/users/external/{external_id}/"
+    grant, write_grant = "users:read", "users:write"
+
+    def body(self, org):
+        return {"username": f"u{next(_n)}", "roles": ["CLIENT"]}
+
+
+class TestRelationUpsert(UpsertCases):
+    routes = ("relation-upsert",)
+    path = "/api/relations/external/{external_id}/"
+    grant, write_grant = "relations:read", "relations:write"
+
+    def body(self, org):
+        return {"client": person(org).pk, "person": person(org, Role.GUARDIAN).pk,
+                "authorisation": "GUARDIAN"}
+
+
+class TestGroupUpsert(UpsertCases):
+    routes = ("group-upsert",)
+    path = "/api/groups/external/{external_id}/"
+    grant, write_grant = "relations:read", "relations:write"
+
+    def body(self, org):
+        return {"name": f"Team {next(_n)}"}
+
+
+class TestFamilyUpsert(UpsertCases):
+    routes = ("family-upsert",)
+    path = "/api/families/external/{external_id}/"
+    grant, write_grant = "families:read", "families:write"
+    feature = "families"
+
+    def body(self, org):
+        return {"name": f"Family {next(_n)}"}
+
+
 def test_every_api_route_has_generic_cases():
-    classes = [*ResourceCases.__subclasses__(), *ActionCases.__subclasses__()]
+    classes = [*ResourceCases.__subclasses__(), *ActionCases.__subclasses__(),
+               *UpsertCases.__subclasses__()]
     covered = {route for cls in classes for route in cls.routes}
     for cls in ResourceCases.__subclasses__():  # a detail route needs the 404 case
         assert bool(cls.detail_path) == issubclass(cls, DetailCases), cls

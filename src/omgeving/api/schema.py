@@ -118,11 +118,17 @@ def add_problem_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             if path in versioned:
                 _conditional(method, operation, responses)
+            if path.endswith("/external/{external_id}/") and "200" in responses:
+                # An upsert answers the object either way: 201 created, 200 replaced.
+                responses["201"] = {**responses["200"], "description": "Created."}
+                responses["200"] = {**responses["200"], "description": "Replaced."}
             codes = {400, 404, 406, 500}  # 400: too many query parameters, anywhere
             if any("jwtAuth" in requirement for requirement in operation.get("security", [])):
                 codes |= {400, 401, 403}  # 400: every resource rejects unknown parameters
             if "requestBody" in operation:
                 codes |= {400, 408, 411, 413, 415}
+            if path.endswith("/external/{external_id}/"):
+                codes.add(409)  # the same conflicts as POST and PUT
             if method == "post" and any("jwtAuth" in r for r in operation.get("security", [])):
                 codes |= {409, 422}
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)

@@ -19,7 +19,9 @@ organisation, checks a grant or writes the access log itself.
 from __future__ import annotations
 
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omgeving.audit import services as audit
@@ -290,6 +292,46 @@ def _representations(response) -> dict:
         return {}
     items = data.get("results") if isinstance(data.get("results"), list) else [data]
     return {item.get("id"): item for item in items if isinstance(item, dict)}
+
+
+class UpsertMixin:
+    """Opt-in: `PUT /api/<resource>/external/<external_id>/` creates (201) or replaces (200)
+    the object the organisation's own system knows by this key — through the same
+    serializer, service and rules as POST and PUT. A body naming another external_id is 400
+    `external_id_mismatch`."""
+
+    @extend_schema(
+        summary="Create or replace by external_id",
+        description="Upsert by the key of the organisation's own system (ECD/EPD): 201 when "
+        "no object has this `external_id` yet, else 200 after replacing it (PUT semantics: "
+        "every required field). The same rules and errors as POST and PUT.")
+    @action(detail=False, methods=["put"], url_path="external/<str:external_id>")
+    def upsert(self, request, external_id=None):
+        if len(external_id) > 100:
+            raise exceptions.ValidationError({"external_id": [exceptions.ErrorDetail(
+                "At most 100 characters.", code="max_length")]})
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError([exceptions.ErrorDetail(
+                "Expected a JSON object.", code="invalid")])
+        if request.data.get("external_id") not in (None, external_id):
+            raise exceptions.ValidationError({"external_id": [exceptions.ErrorDetail(
+                "The body names another external_id than the address.",
+                code="external_id_mismatch")]})
+        body = {**request.data, "external_id": external_id}
+        instance = self.get_queryset().filter(external_id=external_id).first()
+        if instance is None:
+            self.audit_actions = {**self.audit_actions, "upsert": "create"}
+            serializer = self.get_serializer(data=body)
+            serializer.is_valid(raise_exception=True)
+            self.perform_create(serializer)
+            return Response(serializer.data, status=201)
+        self.check_object_permissions(request, instance)
+        self.audited(instance)
+        self.audit_actions = {**self.audit_actions, "upsert": "update"}
+        serializer = self.get_serializer(instance, data=body)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(serializer.data)
 
 
 class OrganizationViewSet(IdempotencyMixin, AccessLogMixin, ConditionalMixin, GrantsMixin,

@@ -10,7 +10,7 @@ from rest_framework import mixins
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from omgeving.api.viewsets import OrganizationViewSet
+from omgeving.api.viewsets import OrganizationViewSet, UpsertMixin
 
 from .. import services
 from ..grants import Grant
@@ -40,8 +40,9 @@ CONFLICT = {409: OpenApiResponse(description="conflict")}
         "Deactivates the user: `is_active` becomes false, the account can no longer log in and "
         "its tokens stop working. The person's data is kept. Repeating it changes nothing.")),
 )
-class UserViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                  mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin):
+class UserViewSet(UpsertMixin, OrganizationViewSet, mixins.ListModelMixin,
+                  mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                  mixins.DestroyModelMixin):
     """The organisation's people: clients, professionals and relatives; administrators and
     applications are listed but managed in the admin."""
 

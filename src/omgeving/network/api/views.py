@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omgeving.accounts.models import User
-from omgeving.api.viewsets import OrganizationViewSet
+from omgeving.api.viewsets import OrganizationViewSet, UpsertMixin
 
 from .. import access, care_status, invitations, services
 from ..models import (
@@ -88,7 +88,7 @@ class RelationTypeViewSet(OrganizationViewSet, *CRUD):
 @_crud_schema("relation", "Ends the relation: it gets yesterday as its end date and grants "
               "nothing from today; a relation that has not started yet is removed. The "
               "history is kept.")
-class RelationViewSet(OrganizationViewSet, *CRUD):
+class RelationViewSet(UpsertMixin, OrganizationViewSet, *CRUD):
     """Direct relations between a client and another person, under rules 1-3."""
 
     model = Relation
@@ -108,7 +108,7 @@ class RelationViewSet(OrganizationViewSet, *CRUD):
 @_crud_schema("group", "Deletes a group that never had members or clients; 409 `in_use` "
               "while it has memberships (ended ones included): end them — the group stays "
               "for the history.")
-class GroupViewSet(OrganizationViewSet, *CRUD):
+class GroupViewSet(UpsertMixin, OrganizationViewSet, *CRUD):
     """Groups (teams, locations): their members relate to all of their clients."""
 
     model = Group
@@ -214,7 +214,7 @@ class UserNetworkViewSet(OrganizationViewSet):
 # --- families, care status, invitations ---------------------------------------------------
 
 @_crud_schema("family", "Deletes the family (the household grouping); its members stay.")
-class FamilyViewSet(OrganizationViewSet, *CRUD):
+class FamilyViewSet(UpsertMixin, OrganizationViewSet, *CRUD):
     """Households: clients and relatives under one name and address."""
 
     model = Family
