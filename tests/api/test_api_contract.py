@@ -43,6 +43,8 @@ EXEMPT = {
     "legacy-token-refresh": "tests/tokens/test_tokens.py (parametrised over both paths)",
     "schema": "tests/api/test_openapi.py (public documentation)",
     "docs": "tests/api/test_openapi.py, tests/browser/test_docs.py (public documentation)",
+    "user-bulk": "tests/api/test_bulk.py (grants, items), tests/api/test_cross_organisation.py",
+    "relation-bulk": "tests/api/test_bulk.py, tests/api/test_cross_organisation.py",
 }
 
 

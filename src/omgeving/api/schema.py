@@ -118,6 +118,8 @@ def add_problem_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             if path in versioned:
                 _conditional(method, operation, responses)
+            if path.endswith("/bulk/") and method == "post":
+                _bulk_request(path, operation, result)
             if path.endswith("/external/{external_id}/") and "200" in responses:
                 # An upsert answers the object either way: 201 created, 200 replaced.
                 responses["201"] = {**responses["200"], "description": "Created."}
@@ -181,3 +183,17 @@ def _conditional(method: str, operation: dict, responses: dict) -> None:
                             "version.", "headers": ETAG_HEADER}
     else:
         responses.setdefault("412", {})
+
+
+def _bulk_request(path: str, operation: dict, result: dict) -> None:
+    """A bulk body is `{"items": [...]}` of the resource's own request objects."""
+    create = result["paths"].get(path.removesuffix("bulk/"), {}).get("post", {})
+    item = create.get("requestBody", {}).get("content", {}).get("application/json", {}).get(
+        "schema")
+    if item is None:
+        return
+    schema = {"type": "object", "additionalProperties": False, "required": ["items"],
+              "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 1000,
+                                       "items": item}}}
+    operation["requestBody"] = {"required": True,
+                                "content": {"application/json": {"schema": schema}}}

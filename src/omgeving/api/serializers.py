@@ -102,6 +102,23 @@ class ServiceWriteMixin:
         return self._save(instance)
 
 
+class BulkErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    external_id = serializers.CharField(allow_null=True)
+    id = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
+    errors = BulkErrorSerializer(many=True)
+
+
+class BulkAnswerSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True, help_text="One per item, in order.")
+
+
 class ExternalIdField(serializers.CharField):
     """The organisation's own key for an object: unique per organisation when set; "" and
     null both mean none (stored as null)."""

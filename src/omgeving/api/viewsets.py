@@ -28,6 +28,7 @@ from omgeving.audit import services as audit
 from omgeving.errors import PreconditionFailed
 
 from . import idempotency
+from .serializers import BulkAnswerSerializer
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -209,10 +210,15 @@ class AccessLogMixin:
     def audit_subjects(self, obj) -> list:
         return [obj]
 
-    def audited(self, *objects) -> None:
+    def audited(self, *objects, action: str | None = None) -> None:
+        """Note the persons `objects` are about; `action` when it differs from the request's
+        (a bulk request creates some and updates others)."""
         if self.audit_resource:
-            self._audit_subjects = [*getattr(self, "_audit_subjects", []),
-                                    *(s for o in objects for s in self.audit_subjects(o) if s)]
+            subjects = [s for o in objects for s in self.audit_subjects(o) if s]
+            self._audit_subjects = [*getattr(self, "_audit_subjects", []), *subjects]
+            if action:
+                self._subject_actions = {**getattr(self, "_subject_actions", {}),
+                                         **{s.pk: action for s in subjects}}
 
     def get_object(self):
         obj = super().get_object()
@@ -265,12 +271,17 @@ class AccessLogMixin:
                                  resource=self.audit_resource, action=action,
                                  status=response.status_code)
             return
-        audit.record(
-            request=request, organization=self.organization, actor=actor,
-            resource=self.audit_resource, action=action, subjects=subjects,
-            representations=_representations(response),
-            sensitive_fields=self.audit_sensitive_fields, status=response.status_code,
-        )
+        explicit = getattr(self, "_subject_actions", {})
+        by_action: dict[str, list] = {action: []} if not subjects else {}
+        for subject in subjects:
+            by_action.setdefault(explicit.get(subject.pk, action), []).append(subject)
+        for each_action, group in by_action.items():
+            audit.record(
+                request=request, organization=self.organization, actor=actor,
+                resource=self.audit_resource, action=each_action, subjects=group,
+                representations=_representations(response),
+                sensitive_fields=self.audit_sensitive_fields, status=response.status_code,
+            )
 
 
 def _serialized_objects(response) -> list:
@@ -332,6 +343,81 @@ class UpsertMixin:
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
         return Response(serializer.data)
+
+
+class BulkUpsertMixin:
+    """Opt-in: `POST /api/<resource>/bulk/` with `{"items": [...]}` (at most 1000), each an
+    upsert by its `external_id` through the same serializer, service and rules as one PUT.
+    One result per item, in order: `created`, `updated`, `unchanged` (nothing written, no
+    event) or `error` with its `errors`; a bad item does not stop the others. Each item runs
+    in its own savepoint of the request's transaction, so a valid item commits with its
+    feed event and its access-log row."""
+
+    bulk_max = 1000
+
+    @extend_schema(
+        summary="Create or replace many by external_id", responses={200: BulkAnswerSerializer},
+        description="`{\"items\": [...]}`, 1 to 1000 objects each with its `external_id`: "
+        "each created or replaced as by PUT …/external/<external_id>/, in its own savepoint. "
+        "One result per item, in order: `created`, `updated`, `unchanged` (nothing written) "
+        "or `error` with `errors`; a bad item does not stop the others.")
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        data = request.data
+        if not isinstance(data, dict) or set(data) != {"items"} or \
+                not isinstance(data["items"], list):
+            raise exceptions.ValidationError({"items": [exceptions.ErrorDetail(
+                "Send {\"items\": [...]}.", code="required")]})
+        items = data["items"]
+        if not 1 <= len(items) <= self.bulk_max:
+            raise exceptions.ValidationError({"items": [exceptions.ErrorDetail(
+                f"Send 1 to {self.bulk_max} items.", code="invalid_length")]})
+        return Response({"results": [self._bulk_item(item) for item in items]})
+
+    def _bulk_item(self, item) -> dict:
+        key = item.get("external_id") if isinstance(item, dict) else None
+        result = {"external_id": key if isinstance(key, str) else None, "id": None}
+        if not isinstance(key, str) or not 0 < len(key) <= 100:
+            return {**result, "status": "error", "errors": [{
+                "field": "external_id", "code": "required",
+                "detail": "Each item is an object with its external_id (1-100 characters)."}]}
+        try:
+            with transaction.atomic():
+                instance = self.get_queryset().filter(external_id=key).first()
+                serializer = self.get_serializer(instance, data=item)
+                serializer.is_valid(raise_exception=True)
+                if instance is not None and _unchanged(instance, serializer.validated_data):
+                    return {**result, "id": instance.pk, "status": "unchanged", "errors": []}
+                if instance is None:
+                    self.perform_create(serializer)
+                else:
+                    self.check_object_permissions(self.request, instance)
+                    self.perform_update(serializer)
+        except Exception as exc:  # noqa: BLE001  (mapped once, below; server errors re-raised)
+            from .errors import exception_handler
+
+            answer = exception_handler(exc, {"request": self.request, "view": self})
+            if answer is None or answer.status_code >= 500:
+                raise
+            errors = answer.data.get("errors") or [
+                {"field": None, "code": answer.data["code"], "detail": answer.data["detail"]}]
+            return {**result, "status": "error", "errors": errors}
+        created = instance is None
+        self.audited(serializer.instance, action="create" if created else "update")
+        return {**result, "id": serializer.instance.pk,
+                "status": "created" if created else "updated", "errors": []}
+
+
+def _unchanged(instance, data: dict) -> bool:
+    """Whether writing `data` would change nothing of `instance`."""
+    for name, value in data.items():
+        current = getattr(instance, name, None)
+        if isinstance(value, list) and isinstance(current, list):
+            if sorted(map(str, value)) != sorted(map(str, current)):
+                return False
+        elif current != value:
+            return False
+    return True
 
 
 class OrganizationViewSet(IdempotencyMixin, AccessLogMixin, ConditionalMixin, GrantsMixin,

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omgeving.accounts.models import User
-from omgeving.api.viewsets import OrganizationViewSet, UpsertMixin
+from omgeving.api.viewsets import BulkUpsertMixin, OrganizationViewSet, UpsertMixin
 
 from .. import access, care_status, invitations, services
 from ..models import (
@@ -88,7 +88,7 @@ class RelationTypeViewSet(OrganizationViewSet, *CRUD):
 @_crud_schema("relation", "Ends the relation: it gets yesterday as its end date and grants "
               "nothing from today; a relation that has not started yet is removed. The "
               "history is kept.")
-class RelationViewSet(UpsertMixin, OrganizationViewSet, *CRUD):
+class RelationViewSet(BulkUpsertMixin, UpsertMixin, OrganizationViewSet, *CRUD):
     """Direct relations between a client and another person, under rules 1-3."""
 
     model = Relation

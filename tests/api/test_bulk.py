@@ -1,0 +1,89 @@
+"""Bulk upserts: one result per item, a bad item does not stop the others, unchanged items
+write nothing, each valid item with its feed event and access-log row."""
+
+from __future__ import annotations
+
+import pytest
+
+from omgeving.accounts.models import Role, User
+from omgeving.audit.models import AccessLogEntry
+from omgeving.changes.models import ChangeEvent
+from omgeving.network.models import Relation
+
+from ..helpers import make_person
+from .test_errors import assert_problem
+
+pytestmark = pytest.mark.django_db
+
+
+def bulk(api, items, path="/api/users/bulk/"):
+    return api.post(path, {"items": items}, format="json")
+
+
+def test_users_created_updated_unchanged_and_refused(api_a, org_a):
+    make_person(org_a, "taken")
+    first = bulk(api_a, [
+        {"external_id": "e1", "username": "joost", "roles": ["CLIENT"]},
+        {"external_id": "e2", "username": "taken", "roles": ["CLIENT"]},  # 409 on its own
+        {"external_id": "e3", "username": "ans", "roles": ["GUARDIAN"]},
+        {"username": "nokey", "roles": ["CLIENT"]},
+        {"external_id": "e4", "username": "boss", "roles": ["ADMINISTRATOR"]},
+    ])
+    assert first.status_code == 200
+    results = first.json()["results"]
+    assert [r["status"] for r in results] == ["created", "error", "created", "error", "error"]
+    assert results[1]["errors"][0]["code"] == "username_taken"
+    assert results[3]["errors"][0]["code"] == "required"
+    assert results[4]["errors"][0]["code"] == "role_not_assignable"
+    joost = User.objects.get(external_id="e1")
+    assert results[0]["id"] == joost.pk
+    assert not User.objects.filter(username__in=["nokey", "boss"]).exists()
+
+    events_before = ChangeEvent.objects.count()
+    second = bulk(api_a, [
+        {"external_id": "e1", "username": "joost", "roles": ["CLIENT"]},  # as it is
+        {"external_id": "e3", "username": "ans", "roles": ["GUARDIAN"], "first_name": "Ans"},
+    ]).json()["results"]
+    assert [r["status"] for r in second] == ["unchanged", "updated"]
+    # Only the update wrote anything: one event, and the log says what happened to whom.
+    assert ChangeEvent.objects.count() == events_before + 1
+    ans = User.objects.get(external_id="e3")
+    assert list(AccessLogEntry.objects.filter(subject=ans).order_by("id")
+                .values_list("action", flat=True)) == ["create", "update"]
+
+
+def test_relations_in_bulk_keep_the_rules(api_a, org_a):
+    joost, lisa = make_person(org_a, "joost"), make_person(org_a, "lisa")
+    ans = make_person(org_a, "ans", Role.GUARDIAN)
+    results = bulk(api_a, [
+        {"external_id": "r1", "client": joost.pk, "person": ans.pk, "authorisation": "GUARDIAN"},
+        {"external_id": "r2", "client": joost.pk, "person": lisa.pk,
+         "authorisation": "GUARDIAN"},
+    ], path="/api/relations/bulk/").json()["results"]
+    assert [r["status"] for r in results] == ["created", "error"]
+    assert results[1]["errors"][0]["code"] == "client_to_client"
+    assert list(Relation.objects.values_list("external_id", flat=True)) == ["r1"]
+
+
+@pytest.mark.parametrize("body", [{}, {"items": []}, {"items": "x"}, {"items": [], "x": 1},
+                                  {"items": [{}] * 1001}])
+def test_bad_envelopes_are_400(api_a, body):
+    response = api_a.post("/api/users/bulk/", body, format="json")
+    assert response.status_code == 400 and response["Content-Type"] == \
+        "application/problem+json"
+
+
+def test_items_that_are_not_objects_are_item_errors(api_a):
+    results = bulk(api_a, ["text", 5, None]).json()["results"]
+    assert [r["status"] for r in results] == ["error"] * 3
+
+
+def test_bulk_needs_the_write_grant(org_a):
+    from omgeving.tokens.services import issue_token
+
+    from ..helpers import client_for, make_app
+
+    reader = make_app(org_a, username="reader", grants=["users:read"])
+    response = bulk(client_for(org_a, issue_token(reader).token),
+                    [{"external_id": "e1", "username": "x", "roles": ["CLIENT"]}])
+    assert_problem(response, 403, "missing_grant")
