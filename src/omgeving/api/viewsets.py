@@ -19,7 +19,7 @@ organisation, checks a grant or writes the access log itself.
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -313,6 +313,10 @@ class UpsertMixin:
 
     @extend_schema(
         summary="Create or replace by external_id",
+        parameters=[OpenApiParameter(
+            "external_id", {"type": "string", "minLength": 1, "maxLength": 100},
+            OpenApiParameter.PATH, description="The key of the object in the "
+            "organisation's own system (at most 100 characters).")],
         description="Upsert by the key of the organisation's own system (ECD/EPD): 201 when "
         "no object has this `external_id` yet, else 200 after replacing it (PUT semantics: "
         "every required field). The same rules and errors as POST and PUT.")
