@@ -140,6 +140,12 @@ def add_problem_responses(result, generator, request, public):
                     schema = parameter.get("schema", {})
                     if schema.get("type") == "string" and "enum" not in schema:
                         schema["minLength"] = 1  # an empty value is a 400, never "no filter"
+                        # The filters' own bounds (django-filter's max_length is not read by
+                        # the generator), and no NUL character (Django refuses it: 400).
+                        if parameter["name"] in FILTER_MAX_LENGTH and "maxLength" not in schema:
+                            schema["maxLength"] = FILTER_MAX_LENGTH[parameter["name"]]
+                        if "format" not in schema and "pattern" not in schema:
+                            schema["pattern"] = "^[^\\u0000]*$"
             for code in sorted(codes):
                 responses.setdefault(str(code), _problem(code))
             for code, response in responses.items():
@@ -162,6 +168,8 @@ IDEMPOTENCY_PARAMETER = {
     "description": "Makes the POST safe to retry: the same key with the same request within "
     "24 hours replays the first answer (`Idempotent-Replayed: true`); with another request "
     "422 `idempotency_key_reused`; while the first still runs 409 `idempotency_key_in_use`."}
+
+FILTER_MAX_LENGTH = {"external_id": 100, "search": 100, "resource": 50}
 
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The object's version, "
                         "quoted: send it in If-Match / If-None-Match."}}
