@@ -32,20 +32,18 @@ def _signed(org, **changes):
     return jwt.encode(claims, _key(org), algorithm="HS256")
 
 
+NOW = int(time.time())
+
+
 @pytest.mark.parametrize("changes", [
-    {"exp": "ten years"},  # placeholder replaced below
+    {"iat": NOW, "exp": NOW + 10 * 365 * 86400},  # a ten-year token
     {"orig_iat": "yesterday"},
     {"orig_iat": 1e308},
     {"ver": True},
     {"user_id": True},
-    {"orig_iat": "future"},
+    {"iat": NOW, "orig_iat": NOW + 3600},  # logged in after the token was made
 ])
 def test_odd_claims_are_refused_not_500(org_a, app_a, changes):
-    now = int(time.time())
-    if changes.get("exp") == "ten years":
-        changes = {"exp": now + 10 * 365 * 86400}
-    if changes.get("orig_iat") == "future":
-        changes = {"orig_iat": now + 3600}
     changes = {"user_id": app_a.pk, "ver": app_a.token_version, **changes}
     token = _signed(org_a, **changes)
     response = client_for(org_a, token).get("/api/users/")

@@ -118,9 +118,6 @@ def check_network(user: User) -> None:
     care network: the relations and memberships of the person are checked again."""
     if user.pk is None:
         return
-    if user._changed("organization_id"):
-        raise ValidationError({"organization": ValidationError(
-            "A person's organisation cannot change.", code="organization_immutable")})
     if any(user._changed(f) for f in ("is_application", "is_administrator", "authorisation")) \
             or (user.is_active and user._changed("is_active")):
         from omgeving.network.services import check_person
