@@ -343,6 +343,24 @@ class TestGroupUpsert(UpsertCases):
         return {"name": f"Team {next(_n)}"}
 
 
+class TestGroupMemberUpsert(UpsertCases):
+    routes = ("group-member-upsert",)
+    path = "/api/group-members/external/{external_id}/"
+    grant, write_grant = "relations:read", "relations:write"
+
+    def body(self, org):
+        return {"group": group(org).pk, "user": person(org, Role.COUNSELOR).pk}
+
+
+class TestGroupClientUpsert(UpsertCases):
+    routes = ("group-client-upsert",)
+    path = "/api/group-clients/external/{external_id}/"
+    grant, write_grant = "relations:read", "relations:write"
+
+    def body(self, org):
+        return {"group": group(org).pk, "client": person(org).pk}
+
+
 class TestFamilyUpsert(UpsertCases):
     routes = ("family-upsert",)
     path = "/api/families/external/{external_id}/"

@@ -18,8 +18,8 @@ PATHS = {"users": "/api/users/{}/", "relations": "/api/relations/{}/",
 
 
 class Mirror:
-    """Until deleted objects become tombstones (410), an object read after its deletion is
-    404: the mirror notes it and expects the feed's later `deleted` event."""
+    """An object read after its deletion answers 410 `deleted`: the mirror drops it, notes
+    it and expects the feed's later `deleted` event."""
 
     def __init__(self, api):
         self.api, self.cursor, self.objects, self.gone = api, None, {}, set()
@@ -36,7 +36,9 @@ class Mirror:
                     self.gone.discard(key)
                     continue
                 response = self.api.get(PATHS[event["resource"]].format(event["object_id"]))
-                if response.status_code == 404:
+                if response.status_code == 410:
+                    assert response.json()["code"] == "deleted"
+                    self.objects.pop(key, None)
                     self.gone.add(key)  # deleted since: its event is further on
                     continue
                 assert response.status_code == 200, (event, response.content)
@@ -87,3 +89,7 @@ def test_a_mirror_through_the_feed_equals_the_server(api_a, org_a):
     assert ("groups", group["id"]) not in mirror.objects
     assert mirror.objects[("users", ans.pk)]["is_active"] is False
     assert mirror.objects[("relations", relation["id"])]["end_date"] is not None
+    # The tombstones stay listed for whoever asks, with their deletion time.
+    deleted = api_a.get("/api/groups/", {"include_deleted": "true"}).json()["results"]
+    assert [(g["id"], g["deleted_at"] is not None) for g in deleted] == [(group["id"], True)]
+    assert api_a.get("/api/groups/").json()["results"] == []

@@ -88,3 +88,16 @@ class ModifiedSinceFilterSet(django_filters.FilterSet):
         field_name="modified", lookup_expr="gte",
         help_text="Only objects modified at or after this ISO 8601 date-time.",
     )
+
+
+class IncludeDeletedMixin(django_filters.FilterSet):
+    """Lists of Tombstoned models: `?include_deleted=true` adds the tombstones. The view
+    reads it (OrganizationScopedMixin._manager: the live manager is the default, so a list
+    without this filter can never show a tombstone); here it is declared and validated."""
+
+    include_deleted = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="keep_queryset",
+        help_text="`true`: also deleted objects (with their `deleted_at`); default `false`.")
+
+    def keep_queryset(self, queryset, name, value):
+        return queryset

@@ -60,8 +60,9 @@ DESCRIPTIONS = {
     "`duplicate_relation`, `duplicate_membership`, `in_use`, `network_blocks_change` — a "
     "change of a person that would break their relations, each listed under `errors` —, "
     "`conflict`).",
-    410: "Gone (`code`: `cursor_expired` — events after this cursor were pruned; the detail "
-    "says how to resynchronise).",
+    410: "Gone (`code`: `deleted` — the object was deleted: remove your copy; or "
+    "`cursor_expired` — events after this cursor were pruned; the detail says how to "
+    "resynchronise).",
     411: "A chunked body the server did not read (`code`: `length_required`); send a "
     "`Content-Length`.",
     412: "`If-Match` names another version than the object's current ETag: it changed since "
@@ -112,19 +113,22 @@ def add_problem_responses(result, generator, request, public):
         # Request bodies are strict: an unknown field is a 400 `unknown_field`.
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
-    versioned = _versioned_detail_paths()
+    versioned = _detail_paths(lambda model, registration: registration.versioned)
+    tombstoned = _detail_paths(lambda model, registration: hasattr(model, "all_objects"))
     for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
             responses = operation.setdefault("responses", {})
+            codes = {400, 404, 406, 500}  # 400: too many query parameters, anywhere
             if path in versioned:
                 _conditional(method, operation, responses)
+            if path in tombstoned and method in ("get", "put", "patch", "delete"):
+                codes.add(410)
             if path.endswith("/bulk/") and method == "post":
                 _bulk_request(path, operation, result)
             if path.endswith("/external/{external_id}/") and "200" in responses:
                 # An upsert answers the object either way: 201 created, 200 replaced.
                 responses["201"] = {**responses["200"], "description": "Created."}
                 responses["200"] = {**responses["200"], "description": "Replaced."}
-            codes = {400, 404, 406, 500}  # 400: too many query parameters, anywhere
             if any("jwtAuth" in requirement for requirement in operation.get("security", [])):
                 codes |= {400, 401, 403}  # 400: every resource rejects unknown parameters
             if "requestBody" in operation:
@@ -155,11 +159,12 @@ def add_problem_responses(result, generator, request, public):
     return result
 
 
-def _versioned_detail_paths() -> set[str]:
-    """`/api/<resource>/{id}/` of every resource whose objects carry a version (ETag)."""
+def _detail_paths(which) -> set[str]:
+    """`/api/<resource>/{id}/` of every resource in the feed whose model and registration
+    pass `which`: those with a version (ETag), those with tombstones (410)."""
     from omgeving.changes.services import REGISTRY
 
-    return {f"/api/{r.resource}/{{id}}/" for r in REGISTRY.values() if r.versioned}
+    return {f"/api/{r.resource}/{{id}}/" for model, r in REGISTRY.items() if which(model, r)}
 
 
 IDEMPOTENCY_PARAMETER = {

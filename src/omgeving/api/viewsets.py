@@ -19,13 +19,14 @@ organisation, checks a grant or writes the access log itself.
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omgeving.audit import services as audit
-from omgeving.errors import PreconditionFailed
+from omgeving.errors import Gone, PreconditionFailed
 
 from . import idempotency
 from .serializers import BulkAnswerSerializer
@@ -50,7 +51,27 @@ class OrganizationScopedMixin:
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # OpenAPI generation: no request
             return self.model.objects.none()
-        return self.get_base_queryset(self.model.objects.for_organization(self.organization))
+        return self.get_base_queryset(self._manager().for_organization(self.organization))
+
+    def _manager(self):
+        """Live objects; tombstones too in a list asked with `?include_deleted=true`."""
+        if getattr(self, "action", None) == "list" and hasattr(self.model, "all_objects") \
+                and self.request.query_params.get("include_deleted") == "true":
+            return self.model.all_objects
+        return self.model.objects
+
+    def get_object(self):
+        """A deleted object's address answers 410 `deleted` (not 404: it existed, and an
+        integrator should remove its copy)."""
+        try:
+            return super().get_object()
+        except Http404:
+            field = self.lookup_url_kwarg or self.lookup_field
+            if hasattr(self.model, "all_objects") and str(self.kwargs.get(field, "")).isdigit() \
+                    and self.model.all_objects.for_organization(self.organization).filter(
+                        pk=self.kwargs[field], deleted_at__isnull=False).exists():
+                raise Gone("This object was deleted.", code="deleted") from None
+            raise
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": self.organization,
@@ -89,12 +110,15 @@ class GrantsMixin:
 
 class ServiceDestroyMixin:
     """DELETE goes to the resource's service (which ends instead of deleting, or refuses
-    while in use); without one, the object is deleted."""
+    while in use); without one, a Tombstoned object becomes a tombstone (others are
+    deleted)."""
 
     destroy_service = None
 
     def perform_destroy(self, instance):
-        (type(self).destroy_service or type(instance).delete)(instance)
+        from omgeving.tenancy.services import delete
+
+        (type(self).destroy_service or delete)(instance)
 
 
 class ConditionalMixin:

@@ -109,8 +109,11 @@ def _saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
         return
     if registration.versioned and update_fields and "version" not in update_fields:
         sender._base_manager.filter(pk=instance.pk).update(version=instance.version)
-    append(instance, registration,
-           ChangeEvent.Action.CREATED if created else ChangeEvent.Action.UPDATED)
+    if getattr(instance, "deleted_at", None) is not None:  # a tombstone (tenancy.Tombstoned)
+        action = ChangeEvent.Action.DELETED
+    else:
+        action = ChangeEvent.Action.CREATED if created else ChangeEvent.Action.UPDATED
+    append(instance, registration, action)
 
 
 def _deleted(sender, instance, **kwargs):

@@ -26,6 +26,7 @@ class RelationTypeAdmin(TenantModelAdmin):
     search_fields = ["name"]
     rule_check = staticmethod(lambda obj: check_unique(obj, "name", "external_id"))
     rule_save = staticmethod(services.save_relation_type)
+    rule_delete = staticmethod(services.delete_relation_type)
 
 
 @admin.register(Relation)
@@ -36,14 +37,8 @@ class RelationAdmin(TenantModelAdmin):
     search_fields = ["client__username", "person__username"]
     rule_check = staticmethod(services.check_relation)
     rule_save = staticmethod(services.save_relation)
-
     # Deleting ends the relation (yesterday) and keeps the history, as the API does.
-    def delete_model(self, request, obj):
-        services.end_or_remove(obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            services.end_or_remove(obj)
+    rule_delete = staticmethod(services.end_or_remove)
 
 
 class GroupMemberInline(TenantInline):
@@ -65,6 +60,7 @@ class GroupAdmin(TenantModelAdmin):
     inlines = [GroupMemberInline, GroupClientInline]
     rule_check = staticmethod(lambda obj: check_unique(obj, "name", "external_id"))
     rule_save = staticmethod(services.save_group)
+    rule_delete = staticmethod(services.delete_group)
 
 
 class FamilyMemberInline(TenantInline):
@@ -80,6 +76,7 @@ class FamilyAdmin(TenantModelAdmin):
     search_fields = ["name", "city"]
     inlines = [FamilyMemberInline]
     rule_save = staticmethod(families.save_family)
+    rule_delete = staticmethod(families.delete_family)
 
 
 @admin.register(CareStatus)
@@ -88,6 +85,7 @@ class CareStatusAdmin(TenantModelAdmin):
     list_display = ["name", "position", "is_active"]
     rule_check = staticmethod(lambda obj: check_unique(obj, "name"))
     rule_save = staticmethod(care_status.save_care_status)
+    rule_delete = staticmethod(care_status.delete_care_status)
 
 
 @admin.register(ClientCareStatus)

@@ -12,6 +12,7 @@ from django.db import transaction
 from omgeving.accounts.models import User
 from omgeving.errors import rule_error as _error
 from omgeving.tenancy.features import require
+from omgeving.tenancy.services import tombstone
 
 from .models import Family, FamilyMember
 from .services import check_in_network, check_same_organization
@@ -40,3 +41,9 @@ def save_family(family: Family, members: list[User] | None = None) -> Family:
             FamilyMember(organization=family.organization, family=family, user=user)
             for user in members if user.pk not in existing])
     return family
+
+
+def delete_family(family: Family) -> None:
+    """The household grouping goes (a tombstone); its members stay."""
+    require(family.organization, "families")
+    tombstone(family)

@@ -13,8 +13,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from omgeving.tenancy.models import TenantModel
-from omgeving.tenancy.querysets import TenantManager, TenantQuerySet
+from omgeving.tenancy.models import TenantModel, Tombstoned
+from omgeving.tenancy.querysets import (
+    LiveManagerMixin,
+    LiveTenantManager,
+    TenantManager,
+    TenantQuerySet,
+)
 
 
 class RelationAuthorisation(models.TextChoices):
@@ -45,6 +50,13 @@ class PeriodManager(TenantManager.from_queryset(PeriodQuerySet)):
     pass
 
 
+class LivePeriodManager(LiveManagerMixin, PeriodManager):
+    pass
+
+
+LIVE = Q(deleted_at__isnull=True)
+
+
 class Period(models.Model):
     start_date = models.DateField(default=today)
     end_date = models.DateField(null=True, blank=True,
@@ -58,7 +70,7 @@ class Period(models.Model):
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
 
 
-class RelationType(TenantModel):
+class RelationType(TenantModel, Tombstoned):
     """An organisation-editable label: mother, father, guardian, mentor, teacher, GP, …"""
 
     name = models.CharField(max_length=100)
@@ -68,18 +80,19 @@ class RelationType(TenantModel):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
-    objects = TenantManager()
+    objects = LiveTenantManager()
+    all_objects = TenantManager()
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "name"],
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], condition=LIVE,
                                                name="relationtype_name_unique_per_org")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Relation(TenantModel, Period):
+class Relation(TenantModel, Tombstoned, Period):
     client = models.ForeignKey("accounts.User", on_delete=models.PROTECT,
                                related_name="client_relations")
     person = models.ForeignKey("accounts.User", on_delete=models.PROTECT,
@@ -93,13 +106,14 @@ class Relation(TenantModel, Period):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
-    objects = PeriodManager()
+    objects = LivePeriodManager()
+    all_objects = PeriodManager()
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "external_id"],
-                                    condition=Q(external_id__isnull=False),
+                                    condition=Q(external_id__isnull=False) & LIVE,
                                     name="relation_external_id_unique_per_org"),
             models.CheckConstraint(condition=Q(end_date__isnull=True)
                                    | Q(end_date__gte=models.F("start_date")),
@@ -112,7 +126,7 @@ class Relation(TenantModel, Period):
         return f"{self.person} → {self.client} ({self.authorisation})"
 
 
-class Group(TenantModel):
+class Group(TenantModel, Tombstoned):
     class Kind(models.TextChoices):
         TEAM = "team", "Team"
         LOCATION = "location", "Location"
@@ -125,15 +139,16 @@ class Group(TenantModel):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
-    objects = TenantManager()
+    objects = LiveTenantManager()
+    all_objects = TenantManager()
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"],
+            models.UniqueConstraint(fields=["organization", "name"], condition=LIVE,
                                     name="group_name_unique_per_org"),
             models.UniqueConstraint(fields=["organization", "external_id"],
-                                    condition=Q(external_id__isnull=False),
+                                    condition=Q(external_id__isnull=False) & LIVE,
                                     name="group_external_id_unique_per_org"),
         ]
 
@@ -141,25 +156,32 @@ class Group(TenantModel):
         return self.name
 
 
-class Membership(TenantModel, Period):
+class Membership(TenantModel, Tombstoned, Period):
     """A person's membership of a group, with its period: GroupMember (a professional) and
     GroupClient (a client) share their shape, rules (network/services.check_membership) and
     ending; `person_field` names the person."""
 
     person_field = ""
+    external_id = models.CharField(max_length=100, null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
-    objects = PeriodManager()
+    objects = LivePeriodManager()
+    all_objects = PeriodManager()
 
     class Meta:
         abstract = True
         ordering = ["id"]
-        constraints = [models.CheckConstraint(
-            condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-            name="%(class)s_end_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="%(class)s_end_after_start"),
+            models.UniqueConstraint(fields=["organization", "external_id"],
+                                    condition=Q(external_id__isnull=False) & LIVE,
+                                    name="%(class)s_external_id_unique_per_org"),
+        ]
 
     @property
     def person(self):
@@ -198,7 +220,7 @@ class GroupClient(Membership):
 
 # --- per-organisation features -------------------------------------------------------------
 
-class Family(TenantModel):
+class Family(TenantModel, Tombstoned):
     """A household (gezin): a name, an address, its members (clients and relatives)."""
 
     name = models.CharField(max_length=150)
@@ -212,13 +234,14 @@ class Family(TenantModel):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
-    objects = TenantManager()
+    objects = LiveTenantManager()
+    all_objects = TenantManager()
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "families"
         constraints = [models.UniqueConstraint(fields=["organization", "external_id"],
-                                               condition=Q(external_id__isnull=False),
+                                               condition=Q(external_id__isnull=False) & LIVE,
                                                name="family_external_id_unique_per_org")]
 
     def __str__(self) -> str:
@@ -248,7 +271,7 @@ class FamilyMember(TenantModel):
         return f"{self.user} in {self.family}"
 
 
-class CareStatus(TenantModel):
+class CareStatus(TenantModel, Tombstoned):
     """An organisation-defined status of a client's care: waiting list, in care, aftercare…"""
 
     name = models.CharField(max_length=100)
@@ -259,12 +282,13 @@ class CareStatus(TenantModel):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
 
-    objects = TenantManager()
+    objects = LiveTenantManager()
+    all_objects = TenantManager()
 
     class Meta:
         ordering = ["position", "id"]
         verbose_name_plural = "care statuses"
-        constraints = [models.UniqueConstraint(fields=["organization", "name"],
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], condition=LIVE,
                                                name="carestatus_name_unique_per_org")]
 
     def __str__(self) -> str:

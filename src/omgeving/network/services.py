@@ -36,7 +36,12 @@ from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role, User
 from omgeving.errors import ConflictError, NotAllowedError
 from omgeving.errors import rule_error as _error
-from omgeving.tenancy.services import delete_unless_in_use, save_unique
+from omgeving.tenancy.services import (
+    check_unique,
+    delete_unless_in_use,
+    save_unique,
+    tombstone,
+)
 
 from .models import Group, GroupClient, GroupMember, Membership, Relation, RelationType, today
 
@@ -187,10 +192,11 @@ def delete_group(group: Group) -> None:
 @transaction.atomic
 def end_or_remove(obj):
     """How the API and the admin delete a relation or a membership: ending keeps history. A
-    period that has started ends yesterday; one that has not started yet is removed."""
+    period that has started ends yesterday; one that has not started yet is deleted (a
+    tombstone)."""
     yesterday = today() - datetime.timedelta(days=1)
     if obj.start_date > yesterday:
-        obj.delete()
+        tombstone(obj)
     elif obj.end_date is None or obj.end_date > yesterday:
         obj.end_date = yesterday
         obj.save(update_fields=["end_date", "modified"])
@@ -244,7 +250,9 @@ def save_membership(entry: Membership, *, actor: User | None = None) -> Membersh
     widening = _widens(entry, ("group_id", f"{entry.person_field}_id",
                                *(("role",) if isinstance(entry, GroupMember) else ())))
     check_membership(entry, actor=actor, widening=widening)
+    entry.external_id = entry.external_id or None
     entry.full_clean(validate_unique=False, validate_constraints=False)
+    check_unique(entry, "external_id")
     entry.save()
     return entry
 

@@ -67,10 +67,13 @@ class TenantAccess:
 
 class TenantModelAdmin(TenantAccess, admin.ModelAdmin):
     """`rule_check` runs the service's rules on the form's instance (errors show on the
-    form); `rule_save` is the service that stores it."""
+    form); `rule_save` is the service that stores it; `rule_delete` the one that deletes it
+    (the API's: a tombstone, an ended period). Without one, a Tombstoned object becomes a
+    tombstone and any other is deleted."""
 
     rule_check = None
     rule_save = None
+    rule_delete = None
     exclude = ["organization"]
 
     def get_form(self, request, obj=None, **kwargs):
@@ -80,6 +83,15 @@ class TenantModelAdmin(TenantAccess, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.organization = request.organization
         (type(self).rule_save or (lambda o: o.save()))(obj)
+
+    def delete_model(self, request, obj):
+        from .services import delete
+
+        (type(self).rule_delete or delete)(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):

@@ -59,3 +59,17 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Tombstoned(models.Model):
+    """An object that a DELETE leaves as a tombstone: it keeps its row, its id and its
+    history, is left out of every default query (see querysets.LiveManagerMixin), appears
+    in lists only with `?include_deleted=true`, and its address answers 410 `deleted`.
+    Models name `objects` (live, first: Django's default manager) and `all_objects`."""
+
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When it was deleted; empty while it exists.")
+
+    class Meta:
+        abstract = True

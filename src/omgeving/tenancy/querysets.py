@@ -102,3 +102,17 @@ class TenantQuerySet(models.QuerySet):
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     pass
+
+
+class LiveManagerMixin:
+    """For models with tombstones (`deleted_at`): the default manager shows live objects
+    only — and so does every related manager built from it — so that no rule, network
+    computation or uniqueness check can count a deleted object by forgetting to leave it
+    out. `all_objects` (a plain manager beside it) reaches the tombstones."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class LiveTenantManager(LiveManagerMixin, TenantManager):
+    pass

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import ProtectedError
+from django.db import models, transaction
+from django.utils import timezone
 
 from omgeving.errors import rule_error
 
@@ -53,10 +53,31 @@ def save_unique(obj, *fields: str):
     return obj
 
 
+@transaction.atomic
+def tombstone(obj) -> None:
+    """Delete a Tombstoned object: it keeps its row with `deleted_at` (the feed says
+    `deleted`; its address answers 410 from now)."""
+    obj.deleted_at = timezone.now()
+    obj.save(update_fields=["deleted_at", "modified"])
+
+
+def delete(obj) -> None:
+    """Delete without a resource's own service: a Tombstoned object becomes a tombstone,
+    any other is deleted. The API's and the admin's default."""
+    from .models import Tombstoned
+
+    tombstone(obj) if isinstance(obj, Tombstoned) else obj.delete()
+
+
 def delete_unless_in_use(obj, message: str) -> None:
-    """Delete, or 409 `in_use` while other records refer to it."""
-    try:
-        with transaction.atomic():
-            obj.delete()
-    except ProtectedError as exc:
-        raise rule_error(None, message, "in_use", conflict=True) from exc
+    """Delete (a tombstone), or 409 `in_use` while live records refer to it through a
+    protected foreign key (ended relations and memberships count: they are history)."""
+    for rel in obj._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and rel.is_relation and not rel.concrete) or \
+                getattr(rel, "on_delete", None) is not models.PROTECT:
+            continue
+        refs = rel.related_model._default_manager.filter(organization=obj.organization_id,
+                                                         **{rel.field.name: obj})
+        if refs.exists():
+            raise rule_error(None, message, "in_use", conflict=True)
+    tombstone(obj)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.utils import timezone
 
-from omgeving.api.filters import IdFilter, ModifiedSinceFilterSet
+from omgeving.api.filters import IdFilter, IncludeDeletedMixin, ModifiedSinceFilterSet
 
 from ..models import (
     CareStatus,
@@ -33,7 +33,7 @@ class IncludeEndedMixin(django_filters.FilterSet):
         return queryset
 
 
-class RelationFilterSet(IncludeEndedMixin, ModifiedSinceFilterSet):
+class RelationFilterSet(IncludeEndedMixin, IncludeDeletedMixin, ModifiedSinceFilterSet):
     client = IdFilter(field_name="client_id")
     person = IdFilter(field_name="person_id")
     relation_type = IdFilter(field_name="relation_type_id")
@@ -46,7 +46,7 @@ class RelationFilterSet(IncludeEndedMixin, ModifiedSinceFilterSet):
                   "include_ended", "modified_since"]
 
 
-class GroupFilterSet(ModifiedSinceFilterSet):
+class GroupFilterSet(IncludeDeletedMixin, ModifiedSinceFilterSet):
     external_id = django_filters.CharFilter(max_length=100)
     kind = django_filters.ChoiceFilter(choices=Group.Kind.choices)
 
@@ -55,31 +55,33 @@ class GroupFilterSet(ModifiedSinceFilterSet):
         fields = ["external_id", "kind", "modified_since"]
 
 
-class GroupMemberFilterSet(IncludeEndedMixin, ModifiedSinceFilterSet):
+class GroupMemberFilterSet(IncludeEndedMixin, IncludeDeletedMixin, ModifiedSinceFilterSet):
     group = IdFilter(field_name="group_id")
     user = IdFilter(field_name="user_id")
+    external_id = django_filters.CharFilter(max_length=100)
 
     class Meta:
         model = GroupMember
-        fields = ["group", "user", "include_ended", "modified_since"]
+        fields = ["group", "user", "external_id", "include_ended", "modified_since"]
 
 
-class GroupClientFilterSet(IncludeEndedMixin, ModifiedSinceFilterSet):
+class GroupClientFilterSet(IncludeEndedMixin, IncludeDeletedMixin, ModifiedSinceFilterSet):
     group = IdFilter(field_name="group_id")
     client = IdFilter(field_name="client_id")
+    external_id = django_filters.CharFilter(max_length=100)
 
     class Meta:
         model = GroupClient
-        fields = ["group", "client", "include_ended", "modified_since"]
+        fields = ["group", "client", "external_id", "include_ended", "modified_since"]
 
 
-class RelationTypeFilterSet(ModifiedSinceFilterSet):
+class RelationTypeFilterSet(IncludeDeletedMixin, ModifiedSinceFilterSet):
     class Meta:
         model = RelationType
         fields = ["modified_since"]
 
 
-class FamilyFilterSet(ModifiedSinceFilterSet):
+class FamilyFilterSet(IncludeDeletedMixin, ModifiedSinceFilterSet):
     external_id = django_filters.CharFilter(max_length=100)
     member = IdFilter(field_name="memberships__user_id", help_text="Families of this user.")
 
@@ -88,7 +90,7 @@ class FamilyFilterSet(ModifiedSinceFilterSet):
         fields = ["external_id", "member", "modified_since"]
 
 
-class CareStatusFilterSet(ModifiedSinceFilterSet):
+class CareStatusFilterSet(IncludeDeletedMixin, ModifiedSinceFilterSet):
     is_active = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")], method="filter_active")
 

@@ -46,8 +46,8 @@ class RelationTypeSerializer(ServiceWriteMixin, StrictModelSerializer):
 
     class Meta:
         model = RelationType
-        fields = ["id", "name", "external_id", "created", "modified"]
-        read_only_fields = ["id", "created", "modified"]
+        fields = ["id", "name", "external_id", "created", "modified", "deleted_at"]
+        read_only_fields = ["id", "created", "modified", "deleted_at"]
         validators = []  # the name's uniqueness: the service answers 409
 
 
@@ -61,8 +61,8 @@ class RelationSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictMode
     class Meta:
         model = Relation
         fields = ["id", "client", "person", "authorisation", "relation_type", "start_date",
-                  "end_date", "is_active", "external_id", "created", "modified"]
-        read_only_fields = ["id", "created", "modified"]
+                  "end_date", "is_active", "external_id", "created", "modified", "deleted_at"]
+        read_only_fields = ["id", "created", "modified", "deleted_at"]
         validators = []
 
     def get_is_active(self, relation) -> bool:
@@ -72,22 +72,27 @@ class RelationSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictMode
 class GroupMemberSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictModelSerializer):
     save_service = staticmethod(services.save_membership)
     scoped = {"group": Group, "user": User}
+    external_id = ExternalIdField()
 
     class Meta:
         model = GroupMember
-        fields = ["id", "group", "user", "role", "start_date", "end_date", "created",
-                  "modified"]
-        read_only_fields = ["id", "created", "modified"]
+        fields = ["id", "group", "user", "role", "start_date", "end_date", "external_id",
+                  "created", "modified", "deleted_at"]
+        read_only_fields = ["id", "created", "modified", "deleted_at"]
+        validators = []
 
 
 class GroupClientSerializer(ServiceWriteMixin, OrganizationScopedFields, StrictModelSerializer):
     save_service = staticmethod(services.save_membership)
     scoped = {"group": Group, "client": User}
+    external_id = ExternalIdField()
 
     class Meta:
         model = GroupClient
-        fields = ["id", "group", "client", "start_date", "end_date", "created", "modified"]
-        read_only_fields = ["id", "created", "modified"]
+        fields = ["id", "group", "client", "start_date", "end_date", "external_id", "created",
+                  "modified", "deleted_at"]
+        read_only_fields = ["id", "created", "modified", "deleted_at"]
+        validators = []
 
 
 class GroupMemberInlineSerializer(serializers.ModelSerializer):
@@ -115,8 +120,8 @@ class GroupSerializer(ServiceWriteMixin, StrictModelSerializer):
     class Meta:
         model = Group
         fields = ["id", "name", "kind", "external_id", "members", "clients", "created",
-                  "modified"]
-        read_only_fields = ["id", "members", "clients", "created", "modified"]
+                  "modified", "deleted_at"]
+        read_only_fields = ["id", "members", "clients", "created", "modified", "deleted_at"]
         validators = []
 
 
@@ -183,8 +188,8 @@ class FamilySerializer(StrictModelSerializer):
     class Meta:
         model = Family
         fields = ["id", "name", "street", "house_number", "postal_code", "city", "members",
-                  "external_id", "created", "modified"]
-        read_only_fields = ["id", "created", "modified"]
+                  "external_id", "created", "modified", "deleted_at"]
+        read_only_fields = ["id", "created", "modified", "deleted_at"]
         validators = []
 
     def get_fields(self):
@@ -214,8 +219,8 @@ class CareStatusSerializer(ServiceWriteMixin, StrictModelSerializer):
 
     class Meta:
         model = CareStatus
-        fields = ["id", "name", "position", "is_active", "created", "modified"]
-        read_only_fields = ["id", "created", "modified"]
+        fields = ["id", "name", "position", "is_active", "created", "modified", "deleted_at"]
+        read_only_fields = ["id", "created", "modified", "deleted_at"]
         validators = []
 
 

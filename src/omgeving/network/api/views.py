@@ -130,7 +130,7 @@ class GroupViewSet(UpsertMixin, OrganizationViewSet, *CRUD):
         ).order_by("id")
 
 
-class MembershipViewSet(OrganizationViewSet, *CRUD):
+class MembershipViewSet(UpsertMixin, OrganizationViewSet, *CRUD):
     """Memberships of groups, each with a period; deleting ends them."""
 
     grant_family = "relations"
