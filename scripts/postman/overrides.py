@@ -12,9 +12,12 @@ BODIES = {
 
 # The collection accepts the invitation, so declining with the used token and revoking it
 # afterwards are refused; a care status a client has had cannot be deleted; the upserted
-# relation joins the collection's client and parent, who already relate (409).
+# relation joins the collection's client and parent, who already relate (409), and the upserted
+# group memberships repeat the running ones of the same persons (409 as well).
 DESIGNED = {
     "PUT /api/relations/external/{external_id}/": 409,
+    "PUT /api/group-clients/external/{external_id}/": 409,
+    "PUT /api/group-members/external/{external_id}/": 409,
     "POST /api/invitations/decline/": 400,
     "POST /api/invitations/{id}/revoke/": 400,
     "DELETE /api/care-statuses/{id}/": 409,

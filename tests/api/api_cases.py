@@ -26,6 +26,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
+from rest_framework.mixins import ListModelMixin
 
 from omgeving.accounts.grants import Grant
 from omgeving.audit.models import AccessLogEntry
@@ -42,6 +43,7 @@ class ResourceCases:
     write_grant: str | None = None
     feature: str | None = None  # an organisation feature the resource needs
     invalid_body = {"this_is_no_field": 1}
+    read_adds_rows = False  # reading the list adds to it (the access log)
 
     # --- what a subclass provides --------------------------------------------------------
     def make(self, org):
@@ -72,6 +74,11 @@ class ResourceCases:
 
     def app_client(self, org, grants=tuple(Grant.values), username="generic"):
         return client_for(org, issue_token(make_app(org, username=username, grants=grants)).token)
+
+    def paged(self) -> bool:
+        """Whether the list is a paged collection (not a single document such as /me/)."""
+        return bool(self.list_path) and issubclass(resolve(self.list_path).func.cls,
+                                                   ListModelMixin)
 
     # --- the generic tests -----------------------------------------------------------------
     @pytest.mark.django_db
@@ -113,6 +120,43 @@ class ResourceCases:
 
 
     @pytest.mark.django_db
+    def test_cursor_pages_walk_the_whole_list_both_ways(self, org_a):
+        """`?cursor=` pages the list in id order by keyset: forwards through `next`, back
+        through `previous`, the same objects as the page-number list; `count` only with
+        `count=true`."""
+        if not self.paged():
+            pytest.skip("not a paged list")
+        self.enable(org_a)
+        for _ in range(3):
+            self.make(org_a)
+        client = self.app_client(org_a)
+        listed = client.get(self.list_path, {"page_size": 100}).json()
+        expected = sorted(o["id"] for o in listed["results"])
+        assert len(expected) >= 3 and listed["count"] == len(expected)
+        # Reading the access log adds rows to it (the read is logged): the walk compares the
+        # objects up to the last one listed, as newer rows keep coming at the end.
+        seen = (lambda ids: [i for i in ids if i <= expected[-1]]) if self.read_adds_rows \
+            else (lambda ids: ids)
+        forwards, url, last = [], f"{self.list_path}?cursor=&page_size=2", None
+        while url and (not forwards or forwards[-1] < expected[-1] or not self.read_adds_rows):
+            last = client.get(url).json()
+            assert "count" not in last and len(last["results"]) <= 2
+            forwards += [o["id"] for o in last["results"]]
+            url = last["next"]
+        assert seen(forwards) == expected
+        backwards, url = [o["id"] for o in last["results"]], last["previous"]
+        while url:
+            page = client.get(url).json()
+            backwards = [o["id"] for o in page["results"]] + backwards
+            url = page["previous"]
+        assert seen(backwards) == expected
+        counted = client.get(self.list_path, {"cursor": "", "count": "true"}).json()
+        assert counted["count"] == len(expected) or \
+            (self.read_adds_rows and counted["count"] > len(expected))
+        bad = client.get(self.list_path, {"cursor": "bm9wZQ"})
+        assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "invalid_cursor"
+
+    @pytest.mark.django_db
     def test_reads_are_in_the_access_log(self, org_a):
         """Views over person data log every read with the persons shown; the others (relation
         types, care statuses, …) write nothing."""
@@ -134,7 +178,10 @@ class ResourceCases:
     def test_query_count_is_pinned(self, org_a):
         self.enable(org_a)
         client = self.app_client(org_a)
-        for kind, path in zip(("list", "detail"), self.paths(org_a), strict=False):
+        kinds = list(zip(("list", "detail"), self.paths(org_a), strict=False))
+        if self.paged():
+            kinds.append(("cursor", f"{self.list_path}?cursor="))
+        for kind, path in kinds:
             client.get(path)  # warm (the first request of a process may load more)
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(path).status_code == 200

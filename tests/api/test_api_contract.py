@@ -201,6 +201,7 @@ class TestAccessLog(ResourceCases, DetailCases):
     routes = ("access-log-list", "access-log-detail")
     list_path, detail_path = "/api/access-log/", "/api/access-log/{id}/"
     grant = "audit"
+    read_adds_rows = True
 
     def make(self, org):
         from omgeving.audit.models import AccessLogEntry

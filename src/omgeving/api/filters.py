@@ -12,7 +12,7 @@ from rest_framework import exceptions
 
 from .converters import MAX_ID
 
-PAGINATION_PARAMS = frozenset({"page", "page_size"})
+PAGINATION_PARAMS = frozenset({"page", "page_size", "cursor", "count"})
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
@@ -52,7 +52,9 @@ class StrictFilterBackend(DjangoFilterBackend):
                     code="unknown_parameter")] for name in unknown}
             )
         # An empty value is a mistake, not "no filter": it must not widen the answer.
-        empty = sorted(name for name, value in request.query_params.items() if value == "")
+        # (`cursor=` is the one exception: the empty cursor is the first page.)
+        empty = sorted(name for name, value in request.query_params.items()
+                       if value == "" and not (is_list and name == "cursor"))
         if empty:
             raise exceptions.ValidationError(
                 {name: [exceptions.ErrorDetail("An empty value is not allowed; leave the "

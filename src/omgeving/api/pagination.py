@@ -1,9 +1,63 @@
-"""Page-number pagination with a strict page_size: a bad value is a 400, not a silent default."""
+"""Pagination of every list, in two modes:
+
+- **page numbers** (the original API's answer, the default): `?page=&page_size=` →
+  `{"count", "next", "previous", "results"}`. `count` and `OFFSET` cost time in proportion
+  to the organisation (and to the page's depth);
+- **cursor** (asked with `?cursor=`: empty for the first page, then the opaque value of the
+  `next`/`previous` links) → `{"next", "previous", "results"}`, plus `count` only with
+  `?count=true`. Pages are in `id` order and found by keyset (`id > last`), so every page
+  costs the same at any depth, and a walk neither skips nor repeats a row while rows are
+  inserted (new rows take higher ids and come at the end).
+
+Bad values are a 400, never a silent default.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+
+CURSOR, COUNT = "cursor", "count"
+
+
+def _error(name: str, message: str, code: str = "invalid_parameter"):
+    return exceptions.ValidationError({name: [exceptions.ErrorDetail(message, code=code)]})
+
+
+def _positive_int(request, name, maximum=None):
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1 or (maximum is not None and value > maximum):
+        limit = f" between 1 and {maximum}" if maximum else " of at least 1"
+        raise _error(name, f"Must be a whole number{limit}.")
+    return value
+
+
+class _Keyset(pagination.CursorPagination):
+    """DRF's cursor pagination on `id`, with our page size and a 400 for a bad cursor."""
+
+    ordering = "id"
+    cursor_query_param = CURSOR
+    page_size_query_param = "page_size"
+
+    def __init__(self, page_size: int):
+        self.page_size = page_size
+
+    def get_page_size(self, request):
+        return self.page_size
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as exc:
+            raise _error(CURSOR, "Not a cursor of this list: start with an empty cursor, then "
+                         "follow the next and previous links.", "invalid_cursor") from exc
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -17,28 +71,43 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def max_page_size(self):
         return settings.PAGE_SIZE_MAX
 
-    def _positive_int(self, request, name, maximum=None):
-        raw = request.query_params.get(name)
-        if raw is None:
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if value < 1 or (maximum is not None and value > maximum):
-            limit = f" between 1 and {maximum}" if maximum else " of at least 1"
-            raise exceptions.ValidationError(
-                {name: [exceptions.ErrorDetail(f"Must be a whole number{limit}.",
-                                               code="invalid_parameter")]}
-            )
-        return value
-
     def get_page_size(self, request):
-        return self._positive_int(request, "page_size", self.max_page_size) or self.page_size
+        return _positive_int(request, "page_size", self.max_page_size) or self.page_size
 
     def paginate_queryset(self, queryset, request, view=None):
-        self._positive_int(request, "page")
-        return super().paginate_queryset(queryset, request, view)
+        params = request.query_params
+        counting = params.get(COUNT)
+        if counting not in (None, "true", "false"):
+            raise _error(COUNT, "Must be true or false.")
+        self.keyset = None
+        if CURSOR not in params:
+            if counting is not None:
+                raise _error(COUNT, "Only with cursor paging: page-number answers always "
+                             "carry the count.")
+            _positive_int(request, "page")
+            return super().paginate_queryset(queryset, request, view)
+        if "page" in params:
+            raise _error("page", "Either page or cursor, not both.")
+        self.keyset = _Keyset(self.get_page_size(request))
+        self.cursor_count = queryset.count() if counting == "true" else None
+        return self.keyset.paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        if self.keyset is None:
+            return super().get_paginated_response(data)
+        body = {"next": self.keyset.get_next_link(),
+                "previous": self.keyset.get_previous_link(), "results": data}
+        if self.cursor_count is not None:
+            body = {"count": self.cursor_count, **body}
+        return Response(body)
+
+    def get_paginated_response_schema(self, schema):
+        answer = super().get_paginated_response_schema(schema)
+        answer["required"] = ["next", "previous", "results"]
+        answer["properties"]["count"]["description"] = (
+            "All matching objects: always with page numbers; with a cursor only when asked "
+            "with count=true.")
+        return answer
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)
@@ -48,6 +117,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 param["schema"]["maximum"] = self.max_page_size
                 param["description"] = (
                     f"Results per page, 1 to {self.max_page_size} (default "
-                    f"{self.page_size}). Out of range → 400."
-                )
-        return params
+                    f"{self.page_size}). Out of range → 400.")
+        return [*params, {
+            "name": CURSOR, "in": "query", "required": False,
+            "schema": {"type": "string", "minLength": 0, "maxLength": 200,
+                       "pattern": "^[A-Za-z0-9+/=]*$"},
+            "description": "Cursor paging (constant cost at any depth, `id` order): empty for "
+            "the first page, then the value from the `next` or `previous` link. Not with "
+            "`page`. The answer has no `count` unless `count=true`."}, {
+            "name": COUNT, "in": "query", "required": False,
+            "schema": {"type": "string", "enum": ["true", "false"]},
+            "description": "With `cursor`: `true` adds `count` (its cost grows with the "
+            "organisation)."}]

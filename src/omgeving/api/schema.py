@@ -143,7 +143,9 @@ def add_problem_responses(result, generator, request, public):
                     codes.add(400)
                     schema = parameter.get("schema", {})
                     if schema.get("type") == "string" and "enum" not in schema:
-                        schema["minLength"] = 1  # an empty value is a 400, never "no filter"
+                        # An empty value is a 400, never "no filter" (an empty cursor says
+                        # "the first page" and declares its minLength 0).
+                        schema.setdefault("minLength", 1)
                         # The filters' own bounds (django-filter's max_length is not read by
                         # the generator), and no NUL character (Django refuses it: 400).
                         if parameter["name"] in FILTER_MAX_LENGTH and "maxLength" not in schema:
