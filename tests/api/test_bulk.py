@@ -52,6 +52,22 @@ def test_users_created_updated_unchanged_and_refused(api_a, org_a):
                 .values_list("action", flat=True)) == ["create", "update"]
 
 
+def test_one_key_twice_in_a_request_creates_then_updates(api_a, org_a):
+    """Existing objects are read once per request; what an item writes — or a refused item
+    may have changed in memory — is what the next item with that key sees."""
+    make_person(org_a, "taken")
+    results = bulk(api_a, [
+        {"external_id": "e1", "username": "joost", "roles": ["CLIENT"]},
+        {"external_id": "e1", "username": "joost", "roles": ["CLIENT"], "first_name": "J"},
+        {"external_id": "e1", "username": "taken", "roles": ["CLIENT"]},  # refused
+        {"external_id": "e1", "username": "joost", "roles": ["CLIENT"], "first_name": "J"},
+    ]).json()["results"]
+    assert [r["status"] for r in results] == ["created", "updated", "error", "unchanged"]
+    assert len({r["id"] for r in results if r["id"]}) == 1
+    joost = User.objects.get(external_id="e1")
+    assert (joost.username, joost.first_name, joost.version) == ("joost", "J", 2)
+
+
 def test_relations_in_bulk_keep_the_rules(api_a, org_a):
     joost, lisa = make_person(org_a, "joost"), make_person(org_a, "lisa")
     ans = make_person(org_a, "ans", Role.GUARDIAN)

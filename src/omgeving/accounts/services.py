@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from omgeving.errors import ConflictError, NotAllowedError
 from omgeving.tenancy.models import Organization
@@ -67,14 +68,19 @@ def clean_networks(networks) -> list[str]:
 
 
 def check_unique(user: User) -> None:
-    """Username, and external_id when set, are unique within the user's organisation."""
+    """Username, and external_id when set, are unique within the user's organisation (one
+    query for both)."""
     others = User.objects.for_organization(user.organization).exclude(pk=user.pk)
-    if others.filter(username=user.username).exists():
+    same = Q(username=user.username)
+    if user.external_id:
+        same |= Q(external_id=user.external_id)
+    taken = list(others.filter(same).values_list("username", "external_id")[:2])
+    if any(username == user.username for username, _ in taken):
         raise ConflictError(
             {"username": ValidationError(
                 "A user with this username exists in this organisation.", code="username_taken")}
         )
-    if user.external_id and others.filter(external_id=user.external_id).exists():
+    if taken:
         raise ConflictError(
             {"external_id": ValidationError(
                 "A user with this external_id exists in this organisation.",
@@ -102,7 +108,9 @@ def save_user(
         user.set_password(password)  # on an existing user this revokes its tokens
     elif user.pk is None:
         user.set_unusable_password()
-    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    # (The organisation is the caller's, never the input's: no need to look it up again.)
+    user.full_clean(exclude=["password", "organization"], validate_unique=False,
+                    validate_constraints=False)
     check_unique(user)
     check_network(user)
     try:

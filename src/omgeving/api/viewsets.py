@@ -400,7 +400,23 @@ class BulkUpsertMixin:
         if not 1 <= len(items) <= self.bulk_max:
             raise exceptions.ValidationError({"items": [exceptions.ErrorDetail(
                 f"Send 1 to {self.bulk_max} items.", code="invalid_length")]})
+        keys = [i["external_id"] for i in items
+                if isinstance(i, dict) and isinstance(i.get("external_id"), str)]
+        self._bulk_existing = {o.external_id: o for o in
+                               self.get_queryset().filter(external_id__in=keys[:self.bulk_max])}
         return Response({"results": [self._bulk_item(item) for item in items]})
+
+    def _bulk_serializer(self, instance, item):
+        """One serializer for the whole request, bound to each item in turn: building a
+        model serializer's fields costs more than validating an item."""
+        serializer = getattr(self, "_bulk_form", None)
+        if serializer is None:
+            serializer = self._bulk_form = self.get_serializer(instance, data=item)
+            return serializer
+        serializer.instance, serializer.initial_data = instance, item
+        for cached in ("_validated_data", "_errors", "_data"):
+            serializer.__dict__.pop(cached, None)
+        return serializer
 
     def _bulk_item(self, item) -> dict:
         key = item.get("external_id") if isinstance(item, dict) else None
@@ -411,8 +427,8 @@ class BulkUpsertMixin:
                 "detail": "Each item is an object with its external_id (1-100 characters)."}]}
         try:
             with transaction.atomic():
-                instance = self.get_queryset().filter(external_id=key).first()
-                serializer = self.get_serializer(instance, data=item)
+                instance = self._bulk_existing.get(key)  # read for all items at once
+                serializer = self._bulk_serializer(instance, item)
                 serializer.is_valid(raise_exception=True)
                 if instance is not None and _unchanged(instance, serializer.validated_data):
                     return {**result, "id": instance.pk, "status": "unchanged", "errors": []}
@@ -424,6 +440,9 @@ class BulkUpsertMixin:
         except Exception as exc:  # noqa: BLE001  (mapped once, below; server errors re-raised)
             from .errors import exception_handler
 
+            if key in self._bulk_existing:  # the refused write may have changed it in memory
+                self._bulk_existing[key] = self.get_queryset().filter(external_id=key).first()
+
             answer = exception_handler(exc, {"request": self.request, "view": self})
             if answer is None or answer.status_code >= 500:
                 raise
@@ -431,6 +450,7 @@ class BulkUpsertMixin:
                 {"field": None, "code": answer.data["code"], "detail": answer.data["detail"]}]
             return {**result, "status": "error", "errors": errors}
         created = instance is None
+        self._bulk_existing[key] = serializer.instance  # a later item with this key updates
         self.audited(serializer.instance, action="create" if created else "update")
         return {**result, "id": serializer.instance.pk,
                 "status": "created" if created else "updated", "errors": []}

@@ -7,8 +7,8 @@ transaction of the change: the event commits with the change or not at all. Even
 personal data: resource, id, external_id, action, version, time.
 
 **No gaps, in commit order.** Each organisation has a counter row (ChangeCounter). Appending
-an event locks that row (SELECT … FOR UPDATE), takes the next number and keeps the lock until
-the transaction ends; a second writer of the same organisation waits at that point. So the
+an event takes the next number and locks that row in one statement (UPDATE … RETURNING),
+keeping the lock until the transaction ends; a second writer of the same organisation waits at that point. So the
 numbers of one organisation are gapless and commit in order: a reader that has seen number n
 has seen every number below it, and the next one to commit is n + 1. (A plain id sequence
 would not do on PostgreSQL: ids handed out in one transaction can commit after a later
@@ -31,7 +31,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
@@ -74,12 +74,26 @@ def _counts(registration, update_fields) -> bool:
     return not (update_fields and set(update_fields) <= registration.ignore_fields)
 
 
-def _lock(organization_id) -> ChangeCounter:
-    """The organisation's counter, locked until this transaction ends (see the module's
+def _counter(organization_id, step: int) -> int:
+    """Add `step` to the organisation's counter and answer the new value, in one statement
+    that also locks the counter row until this transaction ends (see the module's
     docstring): events and versions of one organisation are handed out one writer at a
-    time."""
-    counter, _ = ChangeCounter.objects.get_or_create(organization_id=organization_id)
-    return ChangeCounter.objects.select_for_update().get(pk=counter.pk)
+    time. The row is made on the organisation's first event."""
+    table = ChangeCounter._meta.db_table
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET last_seq = last_seq + %s "  # noqa: S608
+                           "WHERE organization_id = %s RETURNING last_seq",
+                           [step, organization_id])
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+        ChangeCounter.objects.get_or_create(organization_id=organization_id)
+    raise RuntimeError("the change counter could not be created")
+
+
+def _lock(organization_id) -> None:
+    _counter(organization_id, 0)
 
 
 def _saving(sender, instance, update_fields=None, raw=False, **kwargs):
@@ -127,10 +141,8 @@ def append(instance, registration: Registration, action: str) -> ChangeEvent | N
     if organization_id is None:
         return None  # platform users belong to no organisation's feed
     object_id = registration.object_id(instance)
-    with transaction.atomic():
-        counter = _lock(organization_id)
-        counter.last_seq += 1
-        counter.save(update_fields=["last_seq"])
+    with transaction.atomic(savepoint=False):
+        seq = _counter(organization_id, 1)
         if registration.versioned:
             version = instance.version
         else:
@@ -138,7 +150,7 @@ def append(instance, registration: Registration, action: str) -> ChangeEvent | N
                 resource=registration.resource, object_id=object_id)
             version = (events.aggregate(v=Max("version"))["v"] or 0) + 1
         return ChangeEvent.objects.create(
-            organization_id=organization_id, seq=counter.last_seq,
+            organization_id=organization_id, seq=seq,
             resource=registration.resource, object_id=object_id,
             external_id=getattr(instance, "external_id", None) or None, action=action,
             version=version, at=timezone.now())
