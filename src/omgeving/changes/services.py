@@ -8,14 +8,14 @@ personal data: resource, id, external_id, action, version, time.
 
 **No gaps, in commit order.** Each organisation has a counter row (ChangeCounter). Appending
 an event takes the next number and locks that row in one statement (UPDATE … RETURNING),
-keeping the lock until the transaction ends; a second writer of the same organisation waits at that point. So the
-numbers of one organisation are gapless and commit in order: a reader that has seen number n
-has seen every number below it, and the next one to commit is n + 1. (A plain id sequence
-would not do on PostgreSQL: ids handed out in one transaction can commit after a later
-one's.) On SQLite the database itself lets one writer in at a time. The cost: writers of one
-organisation serialise from their first event to their commit — in this API that is the
-end of one request's transaction. Writers of different organisations never wait for each
-other.
+keeping the lock until the transaction ends; a second writer of the same organisation waits
+at that point. So the numbers of one organisation are gapless and commit in order: a reader
+that has seen number n has seen every number below it, and the next one to commit is n + 1.
+(A plain id sequence would not do on PostgreSQL: ids handed out in one transaction can
+commit after a later one's.) On SQLite the database itself lets one writer in at a time. The
+cost: writers of one organisation serialise from their first event to their commit — in this
+API that is the end of one request's transaction. Writers of different organisations never
+wait for each other.
 
 **Reading.** `feed(...)` answers events after a cursor, oldest first, for the resources the
 caller may read. Cursors are opaque (the sequence number, base64url). Events older than
