@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from rest_framework import exceptions
 
 from omgeving.api.filters import IdFilter, ModifiedSinceFilterSet
 
+from .. import search
 from ..models import Role, User
 
 
@@ -18,7 +19,8 @@ class UserFilterSet(ModifiedSinceFilterSet):
     )
     search = django_filters.CharFilter(
         method="filter_search", max_length=100,
-        help_text="Case-insensitive match in first/last/display name, e-mail or username.",
+        help_text="Case-insensitive match anywhere in first/last/display name, e-mail or "
+        "username (on a trigram index from 3 characters).",
     )
     external_id = django_filters.CharFilter(field_name="external_id", max_length=100)
     care_status = IdFilter(method="filter_care_status",
@@ -55,7 +57,4 @@ class UserFilterSet(ModifiedSinceFilterSet):
             current_care_status=value)
 
     def filter_search(self, queryset, name, value):
-        terms = Q()
-        for field in ("first_name", "last_name", "display_name", "email", "username"):
-            terms |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(terms)
+        return queryset.filter(search.matching(value))

@@ -1,0 +1,87 @@
+"""Searching people by any part of their names, e-mail or username, on an index.
+
+`?search=` on /api/users/ matches, case-insensitively, anywhere in first name, last name,
+display name, e-mail or username (JO's professionals search their clients that way). A
+substring search cannot use an ordinary index, so each database gets a trigram index over
+those five fields (joined by a newline, so a match never spans two of them):
+
+- SQLite: an FTS5 table with the trigram tokenizer (`accounts_user_search`), kept equal to
+  the user table by triggers; a term is looked up as an FTS5 phrase, which the trigram
+  tokenizer answers as "contains";
+- PostgreSQL: a GIN index with `pg_trgm` on the same expression, asked with ILIKE (the
+  extension is trusted: the database's owner may create it).
+
+Terms shorter than 3 characters have no trigram: they are matched by scanning the
+organisation's people (their cost grows with the organisation; documented in docs/api.md).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+FIELDS = ("first_name", "last_name", "display_name", "email", "username")
+TABLE = "accounts_user_search"
+PG_EXPRESSION = " || chr(10) || ".join(f'"{f}"' for f in FIELDS)
+SQLITE_EXPRESSION = " || char(10) || ".join(f"new.{f}" for f in FIELDS)
+MIN_INDEXED = 3
+
+
+def matching(term: str) -> Q:
+    """A filter for the people whose fields contain `term` (case-insensitive)."""
+    if len(term) < MIN_INDEXED:
+        terms = Q()
+        for field in FIELDS:
+            terms |= Q(**{f"{field}__icontains": term})
+        return terms
+    if connection.vendor == "sqlite":
+        phrase = '"' + term.replace('"', '""') + '"'
+        return Q(id__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s",  # noqa: S611
+                               [phrase]))
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return Q(id__in=RawSQL(f'SELECT "id" FROM "accounts_user" WHERE ({PG_EXPRESSION}) '  # noqa: S611
+                           "ILIKE %s", [pattern]))
+
+
+# --- the index, created by migration 0005 ----------------------------------------------------
+
+SQLITE_CREATE = [
+    f"CREATE VIRTUAL TABLE {TABLE} USING fts5(text, tokenize='trigram')",
+    f"INSERT INTO {TABLE}(rowid, text) SELECT id, "
+    + " || char(10) || ".join(FIELDS) + " FROM accounts_user",
+    f"CREATE TRIGGER accounts_user_search_insert AFTER INSERT ON accounts_user BEGIN "
+    f"INSERT INTO {TABLE}(rowid, text) VALUES (new.id, {SQLITE_EXPRESSION}); END",
+    f"CREATE TRIGGER accounts_user_search_update AFTER UPDATE OF {', '.join(FIELDS)} "
+    f"ON accounts_user BEGIN UPDATE {TABLE} SET text = {SQLITE_EXPRESSION} "
+    f"WHERE rowid = new.id; END",
+    f"CREATE TRIGGER accounts_user_search_delete AFTER DELETE ON accounts_user BEGIN "
+    f"DELETE FROM {TABLE} WHERE rowid = old.id; END",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS accounts_user_search_insert",
+    "DROP TRIGGER IF EXISTS accounts_user_search_update",
+    "DROP TRIGGER IF EXISTS accounts_user_search_delete",
+    f"DROP TABLE IF EXISTS {TABLE}",
+]
+PG_CREATE = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    f"CREATE INDEX accounts_user_search_trgm ON accounts_user USING gin (({PG_EXPRESSION}) "
+    "gin_trgm_ops)",
+]
+PG_DROP = ["DROP INDEX IF EXISTS accounts_user_search_trgm"]
+
+
+def create_index(apps, schema_editor) -> None:
+    _run(schema_editor, SQLITE_CREATE if schema_editor.connection.vendor == "sqlite"
+         else PG_CREATE)
+
+
+def drop_index(apps, schema_editor) -> None:
+    _run(schema_editor, SQLITE_DROP if schema_editor.connection.vendor == "sqlite"
+         else PG_DROP)
+
+
+def _run(schema_editor, statements) -> None:
+    for statement in statements:
+        schema_editor.execute(statement)
