@@ -11,6 +11,10 @@ those five fields (joined by a newline, so a match never spans two of them):
 - PostgreSQL: a GIN index with `pg_trgm` on the same expression, asked with ILIKE (the
   extension is trusted: the database's owner may create it).
 
+On SQLite, a migration that rebuilds the user table (an AlterField does) drops its triggers:
+such a migration must run `create_index` again after dropping the old index
+(`tests/accounts/test_search.py` fails when the index stops following the people).
+
 Terms shorter than 3 characters have no trigram: they are matched by scanning the
 organisation's people (their cost grows with the organisation; documented in docs/api.md).
 """
