@@ -10,8 +10,9 @@ each request kind is sent `--requests` times in-process through the whole Django
     users page at 99% (page numbers)  GET /api/users/?page=… (its cost grows: documented)
     users cursor first page           GET /api/users/?cursor=
     users cursor page at 99%          GET /api/users/?cursor=<99% depth>
-    filters (cursor pages)            role, is_active=false, modified_since (none / recent),
-                                      external_id, search (a name prefix)
+    filters (cursor pages)            role (half / one), is_active=false, modified_since
+                                      (none / recent), external_id, search (one person / a
+                                      first name 10% of people have)
     user detail                       GET /api/users/{id}/
     relations cursor page at 99%      GET /api/relations/?cursor=<99% depth>
     feed page at 99%                  GET /api/changes/?after=<99% depth>&limit=100
@@ -294,7 +295,11 @@ def measure(client, org, size, requests):
             "/api/users/", {"cursor": "", "modified_since": recent}),
         "filter external_id (cursor)": lambda: client.get(
             "/api/users/", {"cursor": "", "external_id": f"ecd-{deep}"}),
-        "filter search (cursor)": lambda: client.get(
+        "filter role=APPLICATION, one match (cursor)": lambda: client.get(
+            "/api/users/", {"cursor": "", "role": "APPLICATION"}),
+        "filter search, one match (cursor)": lambda: client.get(
+            "/api/users/", {"cursor": "", "search": f"p{deep}@"}),
+        "filter search, 10% match (cursor)": lambda: client.get(
             "/api/users/", {"cursor": "", "search": "pieter"}),
         "user detail": lambda: client.get(f"/api/users/{deep_user}/"),
         "relations cursor page at 99%": lambda: client.get(

@@ -42,7 +42,8 @@ DESCRIPTIONS = {
     "`invalid`, `required`, `unknown_parameter`, `invalid_parameter`, `invalid_credentials`, "
     "a care-network rule such as `client_to_client`, `not_a_client`, `inactive_person`, "
     "`exceeds_default_authorisation`, `date_out_of_range`; malformed input: `parse_error`, "
-    "`nesting_too_deep` (JSON deeper than 32 levels), `invalid_unicode`, "
+    "`nesting_too_deep` (JSON deeper than 32 levels), `invalid_unicode`, `invalid_cursor` (a "
+    "list's or the feed's cursor that it did not give), "
     "`too_many_parameters` (over 1000 query parameters or form fields), ...).",
     401: "Not authenticated (`code`: `not_authenticated`, `token_invalid`, `token_expired`, "
     "`token_wrong_organization`, `token_revoked`). Carries `WWW-Authenticate: JWT realm=\"api\"`.",
