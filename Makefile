@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export OMGEVING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres install install-test lint schema bench clean
+.PHONY: run test test-sqlite test-postgres install install-test lint schema bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ schema: install-test
 bench: install-test
 	command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/users_list.py
+
+# Sync at scale (docs/performance.md): 10,000 and 1,000,000 people on SQLite, then on
+# PostgreSQL; about an hour, and ~3 GB under var/. BENCH_SCALE_ARGS="--sizes 10000,100000" for less.
+bench-scale: install-test
+	$(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS)
+	scripts/with-postgres $(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
