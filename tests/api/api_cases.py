@@ -17,6 +17,7 @@ the URL conf has no subclass (or a named exemption with the test that covers it)
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -153,8 +154,10 @@ class ResourceCases:
         counted = client.get(self.list_path, {"cursor": "", "count": "true"}).json()
         assert counted["count"] == len(expected) or \
             (self.read_adds_rows and counted["count"] > len(expected))
-        bad = client.get(self.list_path, {"cursor": "bm9wZQ"})
-        assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "invalid_cursor"
+        for raw in (b"nope", b"p=abc", b"p=1.5", b"p=%00", b"p=99999999999999999999", b"o=-1"):
+            bad = client.get(self.list_path, {"cursor": base64.b64encode(raw).decode()})
+            assert bad.status_code == 400, (raw, bad.content)
+            assert bad.json()["errors"][0]["code"] == "invalid_cursor"
 
     @pytest.mark.django_db
     def test_reads_are_in_the_access_log(self, org_a):

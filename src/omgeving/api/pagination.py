@@ -14,9 +14,13 @@ Bad values are a 400, never a silent default.
 
 from __future__ import annotations
 
+import base64
+
 from django.conf import settings
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
+
+from .converters import MAX_ID
 
 CURSOR, COUNT = "cursor", "count"
 
@@ -53,11 +57,28 @@ class _Keyset(pagination.CursorPagination):
         return self.page_size
 
     def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound as exc:
+        """DRF's cursor (`o=<offset>&r=1&p=<last id>`, base64), held to what this list
+        hands out: anything else is a 400, never a first page or a database error."""
+        if not _well_formed(request.query_params.get(CURSOR, "")):
             raise _error(CURSOR, "Not a cursor of this list: start with an empty cursor, then "
-                         "follow the next and previous links.", "invalid_cursor") from exc
+                         "follow the next and previous links.", "invalid_cursor")
+        return super().decode_cursor(request)
+
+
+def _well_formed(encoded: str) -> bool:
+    if encoded == "":
+        return True  # the first page
+    try:
+        raw = base64.b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
+    except (ValueError, UnicodeError):
+        return False
+    tokens = dict(part.partition("=")[::2] for part in raw.split("&"))
+    if not tokens or not set(tokens) <= {"o", "r", "p"} or raw.count("&") != len(tokens) - 1:
+        return False
+    if any(not (v.isascii() and v.isdigit()) for v in tokens.values()):
+        return False
+    return int(tokens.get("p", 0)) <= MAX_ID and int(tokens.get("o", 0)) <= 1000 \
+        and tokens.get("r", "1") == "1"
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
