@@ -62,16 +62,25 @@ CRUD = (mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixi
 
 
 def _crud_schema(noun: str, delete: str):
-    return extend_schema_view(
-        list=extend_schema(summary=f"List {noun}s"),
-        retrieve=extend_schema(summary=f"Get one {noun}"),
-        create=extend_schema(summary=f"Create a {noun}", responses={201: None, **CONFLICT}),
-        update=extend_schema(summary=f"Replace a {noun}", responses={200: None, **CONFLICT}),
-        partial_update=extend_schema(summary=f"Change a {noun}",
-                                     responses={200: None, **CONFLICT}),
-        destroy=extend_schema(summary=f"Delete a {noun}", description=delete,
-                              responses={204: None, **CONFLICT}),
-    )
+    """The summaries and answers of a CRUD viewset: writes answer the object (its
+    serializer), and may conflict (409)."""
+
+    def decorate(cls):
+        answer = cls.serializer_class
+        return extend_schema_view(
+            list=extend_schema(summary=f"List {noun}s"),
+            retrieve=extend_schema(summary=f"Get one {noun}"),
+            create=extend_schema(summary=f"Create a {noun}",
+                                 responses={201: answer, **CONFLICT}),
+            update=extend_schema(summary=f"Replace a {noun}",
+                                 responses={200: answer, **CONFLICT}),
+            partial_update=extend_schema(summary=f"Change a {noun}",
+                                         responses={200: answer, **CONFLICT}),
+            destroy=extend_schema(summary=f"Delete a {noun}", description=delete,
+                                  responses={204: None, **CONFLICT}),
+        )(cls)
+
+    return decorate
 
 
 @_crud_schema("relation type", "Deletes the relation type; 409 while relations use it.")
@@ -86,8 +95,8 @@ class RelationTypeViewSet(OrganizationViewSet, *CRUD):
 
 
 @_crud_schema("relation", "Ends the relation: it gets yesterday as its end date and grants "
-              "nothing from today; a relation that has not started yet is removed. The "
-              "history is kept.")
+              "nothing from today; a relation that has not started yet is deleted (a "
+              "tombstone: 410 at its address from then on). The history is kept.")
 class RelationViewSet(BulkUpsertMixin, UpsertMixin, OrganizationViewSet, *CRUD):
     """Direct relations between a client and another person, under rules 1-3."""
 
@@ -143,8 +152,8 @@ class MembershipViewSet(UpsertMixin, OrganizationViewSet, *CRUD):
         return [entry.person]
 
 
-@_crud_schema("group membership", "Ends the membership (yesterday), or removes it when it "
-              "has not started.")
+@_crud_schema("group membership", "Ends the membership (yesterday), or deletes it (a "
+              "tombstone) when it has not started.")
 class GroupMemberViewSet(MembershipViewSet):
     """Professionals' memberships of groups, each with a period."""
 
@@ -154,8 +163,8 @@ class GroupMemberViewSet(MembershipViewSet):
     audit_resource = "group-members"
 
 
-@_crud_schema("group client", "Ends the client's group membership (yesterday), or removes it "
-              "when it has not started.")
+@_crud_schema("group client", "Ends the client's group membership (yesterday), or "
+              "deletes it (a tombstone) when it has not started.")
 class GroupClientViewSet(MembershipViewSet):
     """Clients' memberships of groups, each with a period."""
 
