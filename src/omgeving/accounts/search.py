@@ -7,7 +7,10 @@ those five fields (joined by a newline, so a match never spans two of them):
 
 - SQLite: an FTS5 table with the trigram tokenizer (`accounts_user_search`), kept equal to
   the user table by triggers; a term is looked up as an FTS5 phrase, which the trigram
-  tokenizer answers as "contains";
+  tokenizer answers as "contains". SQLite's planner cannot tell a rare term from a common
+  one, so up to FEW matches are taken from the index; a commoner term is matched by walking
+  the people in id order and asking the index about each (a page of a term 1 in 10 people
+  have is found among the first few hundred);
 - PostgreSQL: a GIN index with `pg_trgm` on the same expression, asked with ILIKE (the
   extension is trusted: the database's owner may create it).
 
@@ -22,7 +25,7 @@ organisation's people (their cost grows with the organisation; documented in doc
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 FIELDS = ("first_name", "last_name", "display_name", "email", "username")
@@ -30,22 +33,37 @@ TABLE = "accounts_user_search"
 PG_EXPRESSION = " || chr(10) || ".join(f'"{f}"' for f in FIELDS)
 SQLITE_EXPRESSION = " || char(10) || ".join(f"new.{f}" for f in FIELDS)
 MIN_INDEXED = 3
+FEW = 10_000  # SQLite: more matches than this, and the term is searched by scanning
 
 
 def matching(term: str) -> Q:
     """A filter for the people whose fields contain `term` (case-insensitive)."""
     if len(term) < MIN_INDEXED:
-        terms = Q()
-        for field in FIELDS:
-            terms |= Q(**{f"{field}__icontains": term})
-        return terms
+        return _scan(term)
     if connection.vendor == "sqlite":
+        # SQLite cannot weigh the index against the scan by itself: ask the index for up to
+        # FEW matches; with more, the term is common and a walk in id order finds a page
+        # among the first few hundred people.
         phrase = '"' + term.replace('"', '""') + '"'
-        return Q(id__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s",  # noqa: S611
-                               [phrase]))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s LIMIT %s",
+                           [phrase, FEW + 1])
+            ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) <= FEW:
+            return Q(id__in=ids)
+        return Q(RawSQL(f"EXISTS (SELECT 1 FROM {TABLE} WHERE {TABLE}.rowid = "  # noqa: S611
+                        f"accounts_user.id AND {TABLE} MATCH %s)", [phrase],
+                        output_field=BooleanField()))
     pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return Q(id__in=RawSQL(f'SELECT "id" FROM "accounts_user" WHERE ({PG_EXPRESSION}) '  # noqa: S611
                            "ILIKE %s", [pattern]))
+
+
+def _scan(term: str) -> Q:
+    terms = Q()
+    for field in FIELDS:
+        terms |= Q(**{f"{field}__icontains": term})
+    return terms
 
 
 # --- the index, created by migration 0005 ----------------------------------------------------
