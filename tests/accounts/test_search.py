@@ -57,13 +57,12 @@ def test_the_index_follows_every_change(api_a, org_a, people):
     assert found(api_a, "renam") == ["renamed"]
 
 
-@pytest.mark.parametrize("few", [0, 10_000])
-def test_search_uses_the_index(org_a, people, monkeypatch, few):
-    """From 3 characters the fields are never scanned with LIKE: the trigram index answers
-    (on SQLite, for a common term, row by row in id order)."""
+def test_search_uses_the_index(org_a, people):
+    """From 3 characters a term with few matches is never scanned with LIKE: the trigram
+    index answers (on SQLite a term with over FEW matches is scanned by design, see
+    accounts/search.py; the answers are the same, above)."""
     from omgeving.accounts.models import User
 
-    monkeypatch.setattr(search, "FEW", few)
     sql = str(User.objects.for_organization(org_a).filter(search.matching("vries")).query)
     assert "LIKE" not in sql.upper().replace("ILIKE", "") or "chr(10)" in sql
     short = str(User.objects.for_organization(org_a).filter(search.matching("vr")).query)
