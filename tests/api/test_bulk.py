@@ -103,3 +103,51 @@ def test_bulk_needs_the_write_grant(org_a):
     response = bulk(client_for(org_a, issue_token(reader).token),
                     [{"external_id": "e1", "username": "x", "roles": ["CLIENT"]}])
     assert_problem(response, 403, "missing_grant")
+
+
+def test_new_people_are_created_together_under_the_same_rules(api_a, org_a):
+    """A run of new people is created in one go (one uniqueness query, one INSERT, one run
+    of feed events); each still meets every rule, the first of two equal usernames wins as
+    one by one, and each created person has its feed event and its access-log row."""
+    make_person(org_a, "taken")
+    before = ChangeEvent.objects.count()
+    results = bulk(api_a, [
+        {"external_id": "n1", "username": "anna", "roles": ["CLIENT"]},
+        {"external_id": "n2", "username": "bram", "roles": ["GUARDIAN"], "bsn": "123"},
+        {"external_id": "n3", "username": "anna", "roles": ["CLIENT"]},
+        {"external_id": "n4", "username": "taken", "roles": ["CLIENT"]},
+        {"external_id": "n5", "username": "cees", "roles": ["CLIENT", "GUARDIAN"]},
+        {"external_id": "n6", "username": "daan", "roles": ["EXTERNAL"], "email": "d@x.org"},
+    ]).json()["results"]
+    assert [r["status"] for r in results] == ["created", "error", "error", "error", "error",
+                                              "created"]
+    assert [r["errors"][0]["code"] for r in results if r["errors"]] == [
+        "invalid", "username_taken", "username_taken", "one_authorisation"]
+    made = [User.objects.get(external_id=k) for k in ("n1", "n6")]
+    assert [u.pk for u in made] == [results[0]["id"], results[5]["id"]]
+    events = list(ChangeEvent.objects.order_by("seq")[before:].values_list(
+        "resource", "object_id", "external_id", "action", "version"))
+    assert events == [("users", made[0].pk, "n1", "created", 1),
+                      ("users", made[1].pk, "n6", "created", 1)]
+    assert set(AccessLogEntry.objects.filter(action="create").values_list(
+        "subject_id", flat=True)) == {u.pk for u in made}
+    assert not made[0].has_usable_password() and made[1].email == "d@x.org"
+
+
+def test_a_failed_multi_row_insert_falls_back_to_one_by_one(org_a, monkeypatch):
+    """When the INSERT meets a row written meanwhile (IntegrityError), the batch is saved one
+    person at a time instead, each with its own checks and feed event."""
+    from django.db import IntegrityError
+
+    from omgeving.accounts import services
+
+    def collide(*args, **kwargs):
+        raise IntegrityError("UNIQUE constraint failed")
+
+    before = ChangeEvent.objects.count()
+    monkeypatch.setattr(User.objects, "bulk_create", collide)
+    out = services.create_users_via_api(org_a, [
+        {"username": "anna", "roles": ["CLIENT"]}, {"username": "bram", "roles": ["CLIENT"]}])
+    assert [u.pk for u in out] == list(User.objects.filter(
+        username__in=["anna", "bram"]).order_by("username").values_list("pk", flat=True))
+    assert ChangeEvent.objects.count() == before + 2

@@ -67,6 +67,11 @@ def clean_networks(networks) -> list[str]:
     return sorted(set(cleaned))
 
 
+def _taken(field: str) -> ConflictError:
+    return ConflictError({field: ValidationError(
+        f"A user with this {field} exists in this organisation.", code=f"{field}_taken")})
+
+
 def check_unique(user: User) -> None:
     """Username, and external_id when set, are unique within the user's organisation (one
     query for both)."""
@@ -76,23 +81,14 @@ def check_unique(user: User) -> None:
         same |= Q(external_id=user.external_id)
     taken = list(others.filter(same).values_list("username", "external_id")[:2])
     if any(username == user.username for username, _ in taken):
-        raise ConflictError(
-            {"username": ValidationError(
-                "A user with this username exists in this organisation.", code="username_taken")}
-        )
+        raise _taken("username")
     if taken:
-        raise ConflictError(
-            {"external_id": ValidationError(
-                "A user with this external_id exists in this organisation.",
-                code="external_id_taken")}
-        )
+        raise _taken("external_id")
 
 
-@transaction.atomic
-def save_user(
-    user: User, *, roles: Iterable[str] | None = None, password: str | None = None
-) -> User:
-    """Validate and save `user` (new or existing), applying `roles` and `password` if given."""
+def _prepare(user: User, *, roles: Iterable[str] | None, password: str | None) -> None:
+    """The rules of a user that need no database: role types, grants and networks of
+    applications, the password, every field's own validation."""
     if roles is not None:
         for name, value in role_fields(roles).items():
             setattr(user, name, value)
@@ -111,13 +107,89 @@ def save_user(
     # (The organisation is the caller's, never the input's: no need to look it up again.)
     user.full_clean(exclude=["password", "organization"], validate_unique=False,
                     validate_constraints=False)
-    check_unique(user)
-    check_network(user)
+
+
+def _insert(user: User) -> None:
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent writer took the username or external_id
         raise ConflictError("The user conflicts with an existing user.", code="conflict") from exc
+
+
+@transaction.atomic
+def save_user(
+    user: User, *, roles: Iterable[str] | None = None, password: str | None = None
+) -> User:
+    """Validate and save `user` (new or existing), applying `roles` and `password` if given."""
+    _prepare(user, roles=roles, password=password)
+    check_unique(user)
+    check_network(user)
+    _insert(user)
+    return user
+
+
+@transaction.atomic
+def create_users_via_api(organization: Organization, items: list[dict]) -> list:
+    """Many new persons at once (the bulk endpoint): each under the same rules as
+    `create_user_via_api` — what an application may give, `_prepare`, uniqueness — with the
+    database asked once for all: one query for taken usernames and keys (within the batch
+    too: the first one wins, as one by one), one multi-row INSERT, one run of change-feed
+    events. Answers, per item in order, the saved user or the refusal (an exception). If the
+    INSERT meets a concurrent writer's row, the users are saved one by one instead."""
+    from omgeving.changes.services import append_many
+
+    results: list = []
+    for fields in items:
+        fields = dict(fields)
+        roles = fields.pop("roles", None)
+        user = User(organization=organization, **fields)
+        try:
+            check_roles_assignable_by_api(roles or [])
+            _prepare(user, roles=roles, password=None)
+        except (ValidationError, NotAllowedError) as exc:
+            results.append(exc)
+            continue
+        results.append(user)
+    new = [u for u in results if isinstance(u, User)]
+    names = {u.username for u in new}
+    keys = {u.external_id for u in new if u.external_id}
+    existing = User.objects.for_organization(organization).filter(
+        Q(username__in=names) | Q(external_id__in=keys)).values_list("username", "external_id")
+    taken_names, taken_keys = set(), set()
+    for username, external_id in existing:
+        taken_names.add(username)
+        taken_keys.add(external_id)
+    for i, user in enumerate(results):
+        if not isinstance(user, User):
+            continue
+        if user.username in taken_names:
+            results[i] = _taken("username")
+        elif user.external_id and user.external_id in taken_keys:
+            results[i] = _taken("external_id")
+        else:
+            taken_names.add(user.username)
+            taken_keys.add(user.external_id)
+    new = [u for u in results if isinstance(u, User)]
+    try:
+        with transaction.atomic():
+            User.objects.bulk_create(new)
+            append_many(new, "created")
+    except IntegrityError:
+        return [_one_by_one(u) if isinstance(u, User) else u for u in results]
+    for user in new:
+        user._remember_loaded()
+    return results
+
+
+def _one_by_one(user: User):
+    user.pk, user._state.adding = None, True  # as before the failed multi-row INSERT
+    try:
+        with transaction.atomic():
+            check_unique(user)
+            _insert(user)
+    except (ValidationError, ConflictError) as exc:
+        return exc
     return user
 
 

@@ -404,7 +404,54 @@ class BulkUpsertMixin:
                 if isinstance(i, dict) and isinstance(i.get("external_id"), str)]
         self._bulk_existing = {o.external_id: o for o in
                                self.get_queryset().filter(external_id__in=keys[:self.bulk_max])}
-        return Response({"results": [self._bulk_item(item) for item in items]})
+        if not hasattr(self.get_serializer_class(), "create_many"):
+            return Response({"results": [self._bulk_item(item) for item in items]})
+        # Runs of new objects are validated one by one and created together by the
+        # serializer's `create_many` (one service call, the same rules); every other item —
+        # an update, a repeated key — in its place, so the order of the request holds.
+        results, run = [], {}  # run: key → (index, item), in order
+        for item in items:
+            key = item.get("external_id") if isinstance(item, dict) else None
+            if _valid_key(key) and key not in self._bulk_existing and key not in run:
+                results.append(None)
+                run[key] = (len(results) - 1, item)
+                continue
+            self._bulk_create_run(run, results)
+            results.append(self._bulk_item(item))
+        self._bulk_create_run(run, results)
+        return Response({"results": results})
+
+    def _bulk_create_run(self, run: dict, results: list) -> None:
+        validated = []
+        for key, (index, item) in run.items():
+            serializer = self._bulk_serializer(None, item)
+            try:
+                serializer.is_valid(raise_exception=True)
+            except exceptions.ValidationError as exc:
+                results[index] = self._bulk_error(key, exc)
+                continue
+            validated.append((index, key, serializer.validated_data))
+        made = serializer.create_many([data for _, _, data in validated]) if validated else []
+        for (index, key, _), outcome in zip(validated, made, strict=True):
+            if isinstance(outcome, Exception):
+                results[index] = self._bulk_error(key, outcome)
+                continue
+            self._bulk_existing[key] = outcome
+            self.audited(outcome, action="create")
+            results[index] = {"external_id": key, "id": outcome.pk, "status": "created",
+                              "errors": []}
+        run.clear()
+
+    def _bulk_error(self, key, exc) -> dict:
+        """One item's refusal, as the API would answer it (server errors are re-raised)."""
+        from .errors import exception_handler
+
+        answer = exception_handler(exc, {"request": self.request, "view": self})
+        if answer is None or answer.status_code >= 500:
+            raise exc
+        errors = answer.data.get("errors") or [
+            {"field": None, "code": answer.data["code"], "detail": answer.data["detail"]}]
+        return {"external_id": key, "id": None, "status": "error", "errors": errors}
 
     def _bulk_serializer(self, instance, item):
         """One serializer for the whole request, bound to each item in turn: building a
@@ -421,7 +468,7 @@ class BulkUpsertMixin:
     def _bulk_item(self, item) -> dict:
         key = item.get("external_id") if isinstance(item, dict) else None
         result = {"external_id": key if isinstance(key, str) else None, "id": None}
-        if not isinstance(key, str) or not 0 < len(key) <= 100:
+        if not _valid_key(key):
             return {**result, "status": "error", "errors": [{
                 "field": "external_id", "code": "required",
                 "detail": "Each item is an object with its external_id (1-100 characters)."}]}
@@ -437,23 +484,19 @@ class BulkUpsertMixin:
                 else:
                     self.check_object_permissions(self.request, instance)
                     self.perform_update(serializer)
-        except Exception as exc:  # noqa: BLE001  (mapped once, below; server errors re-raised)
-            from .errors import exception_handler
-
+        except Exception as exc:  # noqa: BLE001  (mapped by _bulk_error; server errors re-raised)
             if key in self._bulk_existing:  # the refused write may have changed it in memory
                 self._bulk_existing[key] = self.get_queryset().filter(external_id=key).first()
-
-            answer = exception_handler(exc, {"request": self.request, "view": self})
-            if answer is None or answer.status_code >= 500:
-                raise
-            errors = answer.data.get("errors") or [
-                {"field": None, "code": answer.data["code"], "detail": answer.data["detail"]}]
-            return {**result, "status": "error", "errors": errors}
+            return self._bulk_error(key, exc)
         created = instance is None
         self._bulk_existing[key] = serializer.instance  # a later item with this key updates
         self.audited(serializer.instance, action="create" if created else "update")
         return {**result, "id": serializer.instance.pk,
                 "status": "created" if created else "updated", "errors": []}
+
+
+def _valid_key(key) -> bool:
+    return isinstance(key, str) and 0 < len(key) <= 100
 
 
 def _unchanged(instance, data: dict) -> bool:

@@ -156,6 +156,25 @@ def append(instance, registration: Registration, action: str) -> ChangeEvent | N
             version=version, at=timezone.now())
 
 
+def append_many(instances: list, action: str) -> None:
+    """One event per object written without signals (a multi-row INSERT of new objects of
+    one model and organisation), numbered in one step of the counter — the same events,
+    in the same transaction, that saving them one by one would append."""
+    if not instances:
+        return
+    registration = REGISTRY[type(instances[0])]
+    organization_id = instances[0].organization_id
+    with transaction.atomic(savepoint=False):
+        last = _counter(organization_id, len(instances))
+        at = timezone.now()
+        ChangeEvent.objects.bulk_create([ChangeEvent(
+            organization_id=organization_id, seq=last - len(instances) + n,
+            resource=registration.resource, object_id=registration.object_id(obj),
+            external_id=getattr(obj, "external_id", None) or None, action=action,
+            version=obj.version if registration.versioned else 1, at=at)
+            for n, obj in enumerate(instances, 1)])
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 LATEST = "latest"

@@ -100,6 +100,10 @@ class UserSerializer(StrictModelSerializer):
         return services.create_user_via_api(organization=self.context["organization"],
                                             **validated_data)
 
+    def create_many(self, validated: list[dict]) -> list:
+        """New persons of a bulk request, at once (see BulkUpsertMixin)."""
+        return services.create_users_via_api(self.context["organization"], validated)
+
     def update(self, instance, validated_data):
         return services.update_user_via_api(instance, **validated_data)
 
