@@ -26,6 +26,7 @@ from ..helpers import make_app, make_person
 from .api_cases import (
     ActionBodyCases,
     ActionCases,
+    CursorCases,
     DetailCases,
     FeatureCases,
     ResourceCases,
@@ -72,7 +73,7 @@ def group(org):
     return Group.objects.create(organization=org, name=f"Team {next(_n)}")
 
 
-class TestUsers(ResourceCases, DetailCases, WriteCases):
+class TestUsers(ResourceCases, CursorCases, DetailCases, WriteCases):
     routes = ("user-list", "user-detail")
     list_path, detail_path = "/api/users/", "/api/users/{id}/"
     grant, write_grant = "users:read", "users:write"
@@ -128,7 +129,7 @@ class TestChanges(ResourceCases):
         assert response.status_code == 200 and response.json()["results"] == []
 
 
-class TestRelationTypes(ResourceCases, DetailCases, WriteCases):
+class TestRelationTypes(ResourceCases, CursorCases, DetailCases, WriteCases):
     routes = ("relation-type-list", "relation-type-detail")
     list_path, detail_path = "/api/relation-types/", "/api/relation-types/{id}/"
     grant, write_grant = "relations:read", "relations:write"
@@ -140,7 +141,7 @@ class TestRelationTypes(ResourceCases, DetailCases, WriteCases):
         return {"name": f"mentor {next(_n)}"}
 
 
-class TestRelations(ResourceCases, DetailCases, WriteCases):
+class TestRelations(ResourceCases, CursorCases, DetailCases, WriteCases):
     routes = ("relation-list", "relation-detail")
     list_path, detail_path = "/api/relations/", "/api/relations/{id}/"
     grant, write_grant = "relations:read", "relations:write"
@@ -153,7 +154,7 @@ class TestRelations(ResourceCases, DetailCases, WriteCases):
                 "authorisation": "COUNSELOR"}
 
 
-class TestGroups(ResourceCases, DetailCases, WriteCases):
+class TestGroups(ResourceCases, CursorCases, DetailCases, WriteCases):
     routes = ("group-list", "group-detail")
     list_path, detail_path = "/api/groups/", "/api/groups/{id}/"
     grant, write_grant = "relations:read", "relations:write"
@@ -169,7 +170,7 @@ class TestGroups(ResourceCases, DetailCases, WriteCases):
         return {"name": f"Team {next(_n)}", "kind": "location"}
 
 
-class TestGroupMembers(ResourceCases, DetailCases, WriteCases):
+class TestGroupMembers(ResourceCases, CursorCases, DetailCases, WriteCases):
     routes = ("group-member-list", "group-member-detail")
     list_path, detail_path = "/api/group-members/", "/api/group-members/{id}/"
     grant, write_grant = "relations:read", "relations:write"
@@ -183,7 +184,7 @@ class TestGroupMembers(ResourceCases, DetailCases, WriteCases):
                 "role": "COUNSELOR_PLUS"}
 
 
-class TestGroupClients(ResourceCases, DetailCases, WriteCases):
+class TestGroupClients(ResourceCases, CursorCases, DetailCases, WriteCases):
     routes = ("group-client-list", "group-client-detail")
     list_path, detail_path = "/api/group-clients/", "/api/group-clients/{id}/"
     grant, write_grant = "relations:read", "relations:write"
@@ -197,7 +198,7 @@ class TestGroupClients(ResourceCases, DetailCases, WriteCases):
         return {"group": group(org).pk, "client": person(org).pk}
 
 
-class TestAccessLog(ResourceCases, DetailCases):
+class TestAccessLog(ResourceCases, CursorCases, DetailCases):
     routes = ("access-log-list", "access-log-detail")
     list_path, detail_path = "/api/access-log/", "/api/access-log/{id}/"
     grant = "audit"
@@ -234,7 +235,7 @@ def invitation(org):
     return made
 
 
-class TestFamilies(ResourceCases, DetailCases, WriteCases, FeatureCases):
+class TestFamilies(ResourceCases, CursorCases, DetailCases, WriteCases, FeatureCases):
     routes = ("family-list", "family-detail")
     list_path, detail_path = "/api/families/", "/api/families/{id}/"
     grant, write_grant = "families:read", "families:write"
@@ -248,7 +249,7 @@ class TestFamilies(ResourceCases, DetailCases, WriteCases, FeatureCases):
         return {"name": "De Vries", "city": "Utrecht", "members": [person(org).pk]}
 
 
-class TestCareStatuses(ResourceCases, DetailCases, WriteCases, FeatureCases):
+class TestCareStatuses(ResourceCases, CursorCases, DetailCases, WriteCases, FeatureCases):
     routes = ("care-status-list", "care-status-detail")
     list_path, detail_path = "/api/care-statuses/", "/api/care-statuses/{id}/"
     grant, write_grant = "care_status:read", "care_status:write"
@@ -271,7 +272,7 @@ class TestUserCareStatus(ResourceCases, DetailCases, FeatureCases):
         return person(org)
 
 
-class TestInvitations(ResourceCases, DetailCases, WriteCases, FeatureCases):
+class TestInvitations(ResourceCases, CursorCases, DetailCases, WriteCases, FeatureCases):
     routes = ("invitation-list", "invitation-detail")
     list_path, detail_path = "/api/invitations/", "/api/invitations/{id}/"
     grant, write_grant = "invitations:read", "invitations:write"
@@ -370,6 +371,13 @@ class TestFamilyUpsert(UpsertCases):
 
     def body(self, org):
         return {"name": f"Family {next(_n)}"}
+
+
+def test_every_paged_list_has_the_cursor_cases():
+    paged = [cls for cls in ResourceCases.__subclasses__() if cls().paged()]
+    assert paged and all(issubclass(cls, CursorCases) for cls in paged), \
+        [cls.__name__ for cls in paged if not issubclass(cls, CursorCases)]
+    assert all(cls().paged() for cls in CursorCases.__subclasses__())
 
 
 def test_every_api_route_has_generic_cases():
