@@ -72,17 +72,26 @@ def _taken(field: str) -> ConflictError:
         f"A user with this {field} exists in this organisation.", code=f"{field}_taken")})
 
 
+def _taken_values(organization, names, keys, exclude_pk=None) -> tuple[set, set]:
+    """The usernames among `names` and the external_ids among `keys` that people of the
+    organisation already have (one query)."""
+    others = User.objects.for_organization(organization).exclude(pk=exclude_pk)
+    found = others.filter(Q(username__in=names) | Q(external_id__in=keys)).values_list(
+        "username", "external_id")
+    taken_names, taken_keys = set(), set()
+    for username, external_id in found:
+        taken_names.add(username)
+        taken_keys.add(external_id)
+    return taken_names & set(names), taken_keys & set(keys)
+
+
 def check_unique(user: User) -> None:
-    """Username, and external_id when set, are unique within the user's organisation (one
-    query for both)."""
-    others = User.objects.for_organization(user.organization).exclude(pk=user.pk)
-    same = Q(username=user.username)
-    if user.external_id:
-        same |= Q(external_id=user.external_id)
-    taken = list(others.filter(same).values_list("username", "external_id")[:2])
-    if any(username == user.username for username, _ in taken):
+    """Username, and external_id when set, are unique within the user's organisation."""
+    names, keys = _taken_values(user.organization, [user.username],
+                                [user.external_id] if user.external_id else [], user.pk)
+    if names:
         raise _taken("username")
-    if taken:
+    if keys:
         raise _taken("external_id")
 
 
@@ -152,14 +161,8 @@ def create_users_via_api(organization: Organization, items: list[dict]) -> list:
             continue
         results.append(user)
     new = [u for u in results if isinstance(u, User)]
-    names = {u.username for u in new}
-    keys = {u.external_id for u in new if u.external_id}
-    existing = User.objects.for_organization(organization).filter(
-        Q(username__in=names) | Q(external_id__in=keys)).values_list("username", "external_id")
-    taken_names, taken_keys = set(), set()
-    for username, external_id in existing:
-        taken_names.add(username)
-        taken_keys.add(external_id)
+    taken_names, taken_keys = _taken_values(
+        organization, {u.username for u in new}, {u.external_id for u in new if u.external_id})
     for i, user in enumerate(results):
         if not isinstance(user, User):
             continue
