@@ -4,7 +4,7 @@ read shows nothing it could not log; every action is logged as what it did."""
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from omgeving.accounts.models import Role, User
 from omgeving.audit.models import AccessLogEntry
@@ -23,13 +23,18 @@ def on(org_a):
 
 
 @pytest.fixture
-def failing_log(monkeypatch):
-    """Every access-log INSERT fails, as a full disk or a lost connection would make it."""
+def failing_log():
+    """Every access-log INSERT fails in the database driver, as a full disk or a lost
+    connection would make it."""
+    table = AccessLogEntry._meta.db_table
 
-    def fail(self, *args, **kwargs):
-        raise DatabaseError("injected: the access log cannot be written")
+    def fail(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("INSERT") and table in sql:
+            raise DatabaseError("injected: the access log cannot be written")
+        return execute(sql, params, many, context)
 
-    monkeypatch.setattr(type(AccessLogEntry.objects), "bulk_create", fail)
+    with connection.execute_wrapper(fail):
+        yield
 
 
 def _no_raise(client):

@@ -205,13 +205,19 @@ class User(AbstractBaseUser):
 
     @property
     def roles(self) -> list[str]:
+        return self.roles_of(self.is_administrator, self.is_application, self.authorisation)
+
+    ROLE_COLUMNS = ("is_administrator", "is_application", "authorisation")
+
+    @staticmethod
+    def roles_of(is_administrator: bool, is_application: bool, authorisation) -> list[str]:
         roles = []
-        if self.is_administrator:
+        if is_administrator:
             roles.append(Role.ADMINISTRATOR.value)
-        if self.is_application:
+        if is_application:
             roles.append(Role.APPLICATION.value)
-        if self.authorisation:
-            roles.append(self.authorisation)
+        if authorisation:
+            roles.append(authorisation)
         return roles
 
     # The admin asks these; there are no per-model permission tables: an organisation's

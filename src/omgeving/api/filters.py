@@ -36,8 +36,23 @@ class StatusFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=100, max_value=599, **kwargs)
 
 
+class FilterSet(django_filters.FilterSet):
+    """Base of every filter set: `with_defaults` says what a list shows when a filter is
+    not given (e.g. active users only). It runs on every list, filtered or not, so the
+    backend can skip building the filter set's form when no filter is given at all."""
+
+    @classmethod
+    def with_defaults(cls, queryset, given: dict):
+        """`given`: the cleaned filter values (empty when the request names no filter)."""
+        return queryset
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(self.with_defaults(queryset, self.form.cleaned_data))
+
+
 class StrictFilterBackend(DjangoFilterBackend):
-    """Filters apply to lists only; a single object is found by its id whatever its state."""
+    """Filters apply to lists only; a single object is found by its id whatever its state.
+    A list that names no filter costs no filter set: only its defaults apply."""
 
     def filter_queryset(self, request, queryset, view):
         is_list = getattr(view, "action", None) == "list"
@@ -62,7 +77,12 @@ class StrictFilterBackend(DjangoFilterBackend):
                                                "parameter out instead.",
                                                code="invalid_parameter")] for name in empty}
             )
-        return super().filter_queryset(request, queryset, view) if is_list else queryset
+        if not is_list:
+            return queryset
+        if filterset_class is not None and request.query_params.keys() <= PAGINATION_PARAMS \
+                and issubclass(filterset_class, FilterSet):
+            return filterset_class.with_defaults(queryset, {})
+        return super().filter_queryset(request, queryset, view)
 
 
 class UtcDateTimeField(forms.DateTimeField):
@@ -84,7 +104,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
-class ModifiedSinceFilterSet(django_filters.FilterSet):
+class ModifiedSinceFilterSet(FilterSet):
     """Base filter set: every collection can be synchronised with `modified_since`."""
 
     modified_since = UtcDateTimeFilter(
@@ -106,7 +126,7 @@ class ModifiedSinceFilterSet(django_filters.FilterSet):
         return queryset.filter(id__in=ids) if len(ids) <= self.FEW else recent
 
 
-class IncludeDeletedMixin(django_filters.FilterSet):
+class IncludeDeletedMixin(FilterSet):
     """Lists of Tombstoned models: `?include_deleted=true` adds the tombstones. The view
     reads it (OrganizationScopedMixin._manager: the live manager is the default, so a list
     without this filter can never show a tombstone); here it is declared and validated."""

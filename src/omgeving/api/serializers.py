@@ -132,3 +132,59 @@ class ExternalIdField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         return value or None
+
+
+# Opt-in for a list serializer whose answer is made of columns: the frame's list then reads
+# a page as rows (`QuerySet.values()`, no model instances) and turns each row into the
+# answer through this serializer's own fields — each field's `to_representation`, `None`
+# kept as `None`, in field order, exactly as DRF does (tests/api/test_rows.py holds every
+# such serializer to DRF's answer). A field whose source is no column names its columns and
+# a function of the row in `row_sources`. Fields must represent a value without context (no
+# links, no request): the plan is built once per class and set of hidden fields.
+# (A comment, not a docstring: drf-spectacular would make it the schema's description.)
+class RowsSerializerMixin:
+
+    row_sources: dict[str, tuple[tuple[str, ...], object]] = {}
+
+    @classmethod
+    def row_plan(cls, hidden_fields=frozenset()) -> RowPlan:
+        key = (cls, frozenset(hidden_fields))
+        plan = _ROW_PLANS.get(key)
+        if plan is None:
+            plan = _ROW_PLANS[key] = RowPlan(cls(context={"hidden_fields": hidden_fields}))
+        return plan
+
+
+_ROW_PLANS: dict = {}
+
+
+class RowPlan:
+    """The columns a list reads and how a row becomes one item of the answer."""
+
+    def __init__(self, serializer):
+        meta = serializer.Meta.model._meta
+        columns = {f.name: f.attname for f in meta.concrete_fields if not f.is_relation}
+        self.columns, self.steps = [meta.pk.attname], []
+        for field in serializer._readable_fields:
+            name = field.field_name
+            if name in serializer.row_sources:
+                needed, function = serializer.row_sources[name]
+                self.columns += needed
+                self.steps.append((name, None, function, field.to_representation))
+            elif field.source in columns:
+                self.columns.append(columns[field.source])
+                self.steps.append((name, columns[field.source], None, field.to_representation))
+            else:
+                raise TypeError(f"{type(serializer).__name__}.{name} is not a column: name "
+                                "its columns in row_sources")
+        self.columns = list(dict.fromkeys(self.columns))
+
+    def represent(self, rows) -> list[dict]:
+        answer = []
+        for row in rows:
+            item = {}
+            for name, column, function, represent in self.steps:
+                value = row[column] if function is None else function(row)
+                item[name] = None if value is None else represent(value)
+            answer.append(item)
+        return answer

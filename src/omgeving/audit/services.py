@@ -6,8 +6,9 @@ import csv
 import io
 import json
 import uuid
+from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import APIException
@@ -22,6 +23,12 @@ ACTIONS = {
 }
 BY_METHOD = {"GET": Action.READ, "HEAD": Action.READ, "POST": Action.CREATE,
              "PUT": Action.UPDATE, "PATCH": Action.UPDATE, "DELETE": Action.DELETE}
+
+
+class Subject(NamedTuple):
+    """A person known by id only (a row of a list read as rows)."""
+
+    pk: int
 
 
 def action_for(view_action: str | None, method: str, custom: dict[str, str]) -> str:
@@ -74,13 +81,13 @@ def record(*, request, organization, actor, resource: str, action: str,
     """One row per person the request reached (one row without a person if it reached
     none), written with a single INSERT."""
     common = {
-        "organization": organization,
+        "organization": organization.pk,
         "request_id": uuid.uuid4(),
         "timestamp": timezone.now(),
-        "actor": actor,
+        "actor": actor.pk,
         "actor_username": actor.username,
         "resource": resource,
-        "action": action,
+        "action": str(action),
         "method": request.method,
         "path": request.path[:500],
         "query": request.META.get("QUERY_STRING", "")[:1000],
@@ -98,14 +105,41 @@ def record(*, request, organization, actor, resource: str, action: str,
         if subject.pk in seen:
             continue
         seen.add(subject.pk)
-        rows.append(AccessLogEntry(
-            subject=subject,
-            sensitive_fields=_sensitive(representations.get(subject.pk), request_data,
-                                        sensitive_fields),
-            **common))
-    if not rows:
-        rows.append(AccessLogEntry(subject=None, **common))
-    AccessLogEntry.objects.bulk_create(rows)
+        rows.append((subject.pk, tuple(_sensitive(representations.get(subject.pk),
+                                                  request_data, sensitive_fields))
+                     if sensitive_fields else ()))
+    _insert(common, rows or [(None, ())])
+
+
+_COLUMNS = ("organization", "request_id", "timestamp", "actor", "actor_username", "resource",
+            "action", "method", "path", "query", "ip", "status", "subject", "sensitive_fields")
+
+
+def _insert(common: dict, rows: list[tuple]) -> None:
+    """The rows of one request as one multi-row INSERT: no model instances, each value
+    prepared by its model field once per request (the per-person part is the subject's id
+    and its sensitive fields). What the ORM's bulk_create would write, at a fraction of its
+    cost on the hot path."""
+    connection = connections[router.db_for_write(AccessLogEntry)]
+    meta = AccessLogEntry._meta
+    fields = [meta.get_field(name) for name in _COLUMNS]
+    shared = [f.get_db_prep_save(common[f.name], connection) for f in fields[:-2]]
+    sensitive, prepared = fields[-1], {}
+    params = []
+    for subject, found in rows:
+        if found not in prepared:
+            prepared[found] = sensitive.get_db_prep_save(list(found), connection)
+        params.append((*shared, subject, prepared[found]))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    one = f"({', '.join(['%s'] * len(fields))})"
+    batch = connection.ops.bulk_batch_size(fields, params) or len(params)
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), batch):
+            chunk = params[start:start + batch]
+            cursor.execute(
+                f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+                f"VALUES {', '.join([one] * len(chunk))}",
+                [value for row in chunk for value in row])
 
 
 def record_admin(request, *, person, resource: str, action: str, status: int = 200,

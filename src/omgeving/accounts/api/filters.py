@@ -32,10 +32,11 @@ class UserFilterSet(ModifiedSinceFilterSet):
         fields = ["role", "is_active", "search", "external_id", "care_status",
                   "modified_since"]
 
-    def filter_queryset(self, queryset):
-        if not self.form.cleaned_data.get("is_active"):
+    @classmethod
+    def with_defaults(cls, queryset, given: dict):
+        if not given.get("is_active"):
             queryset = queryset.filter(is_active=True)  # active accounts by default, as in JO
-        return super().filter_queryset(queryset)
+        return super().with_defaults(queryset, given)
 
     def filter_role(self, queryset, name, value):
         return queryset.with_role(value)

@@ -5,7 +5,11 @@ from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from omgeving.api.serializers import ExternalIdField, StrictModelSerializer
+from omgeving.api.serializers import (
+    ExternalIdField,
+    RowsSerializerMixin,
+    StrictModelSerializer,
+)
 
 from .. import services
 from ..grants import Grant
@@ -62,8 +66,11 @@ class BsnField(serializers.Field):
         return value
 
 
-class UserListSerializer(serializers.ModelSerializer):
+class UserListSerializer(RowsSerializerMixin, serializers.ModelSerializer):
     """Lists carry no BSN, birth date or phone number (data minimisation)."""
+
+    row_sources = {"roles": (User.ROLE_COLUMNS, lambda row: User.roles_of(
+        *(row[column] for column in User.ROLE_COLUMNS)))}
 
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices),
                                   read_only=True)

@@ -10,7 +10,12 @@ from rest_framework import mixins
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from omgeving.api.viewsets import BulkUpsertMixin, OrganizationViewSet, UpsertMixin
+from omgeving.api.viewsets import (
+    BulkUpsertMixin,
+    ListModelMixin,
+    OrganizationViewSet,
+    UpsertMixin,
+)
 
 from .. import services
 from ..grants import Grant
@@ -40,7 +45,7 @@ CONFLICT = {409: OpenApiResponse(description="conflict")}
         "Deactivates the user: `is_active` becomes false, the account can no longer log in and "
         "its tokens stop working. The person's data is kept. Repeating it changes nothing.")),
 )
-class UserViewSet(BulkUpsertMixin, UpsertMixin, OrganizationViewSet, mixins.ListModelMixin,
+class UserViewSet(BulkUpsertMixin, UpsertMixin, OrganizationViewSet, ListModelMixin,
                   mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                   mixins.DestroyModelMixin):
     """The organisation's people: clients, professionals and relatives; administrators and

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import django_filters
 
-from omgeving.api.filters import IdFilter, StatusFilter, UtcDateTimeFilter
+from omgeving.api.filters import FilterSet, IdFilter, StatusFilter, UtcDateTimeFilter
 
 from ..models import AccessLogEntry, Action
 
 
-class AccessLogFilterSet(django_filters.FilterSet):
+class AccessLogFilterSet(FilterSet):
     subject = IdFilter(field_name="subject_id", help_text="Entries about this person (user id).")
     actor = IdFilter(field_name="actor_id",
                      help_text="Entries by this Application user (user id).")

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 
 from omgeving.accounts.grants import Grant
-from omgeving.api.viewsets import OrganizationViewSet
+from omgeving.api.viewsets import ListModelMixin, OrganizationViewSet
 
 from ..models import AccessLogEntry
 from .filters import AccessLogFilterSet
@@ -18,7 +18,7 @@ from .serializers import AccessLogEntrySerializer
         "the entries are about.")),
     retrieve=extend_schema(summary="One access-log entry"),
 )
-class AccessLogViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class AccessLogViewSet(OrganizationViewSet, ListModelMixin, mixins.RetrieveModelMixin):
     """The access log: who read or changed whose data."""
 
     model = AccessLogEntry

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.utils import timezone
 
-from omgeving.api.filters import IdFilter, IncludeDeletedMixin, ModifiedSinceFilterSet
+from omgeving.api.filters import FilterSet, IdFilter, IncludeDeletedMixin, ModifiedSinceFilterSet
 
 from ..models import (
     CareStatus,
@@ -19,15 +19,16 @@ from ..models import (
 )
 
 
-class IncludeEndedMixin(django_filters.FilterSet):
+class IncludeEndedMixin(FilterSet):
     include_ended = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")], method="filter_include_ended",
         help_text="`true`: also ended ones (default `false`: only those not ended today).")
 
-    def filter_queryset(self, queryset):
-        if self.form.cleaned_data.get("include_ended") != "true":
+    @classmethod
+    def with_defaults(cls, queryset, given: dict):
+        if given.get("include_ended") != "true":
             queryset = queryset.exclude(end_date__lt=today())
-        return super().filter_queryset(queryset)
+        return super().with_defaults(queryset, given)
 
     def filter_include_ended(self, queryset, name, value):
         return queryset

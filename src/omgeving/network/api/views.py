@@ -13,7 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omgeving.accounts.models import User
-from omgeving.api.viewsets import BulkUpsertMixin, OrganizationViewSet, UpsertMixin
+from omgeving.api.viewsets import (
+    BulkUpsertMixin,
+    ListModelMixin,
+    OrganizationViewSet,
+    UpsertMixin,
+)
 
 from .. import access, care_status, invitations, services
 from ..models import (
@@ -57,7 +62,7 @@ from .serializers import (
 )
 
 CONFLICT = {409: OpenApiResponse(description="conflict")}
-CRUD = (mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+CRUD = (ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
         mixins.UpdateModelMixin, mixins.DestroyModelMixin)
 
 
@@ -302,7 +307,7 @@ class UserCareStatusViewSet(OrganizationViewSet):
                          "to `counselor` (an application names the counselor). The answer "
                          "carries the single-use link `token`, shown only now."),
 )
-class InvitationViewSet(OrganizationViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class InvitationViewSet(OrganizationViewSet, ListModelMixin, mixins.RetrieveModelMixin,
                         mixins.CreateModelMixin):
     """Invitations into a client's network, or of a client to a counselor."""
 
