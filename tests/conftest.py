@@ -2,10 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from omgeving.tenancy.services import create_organization
+from omgeving.tenancy.services import create_organization, forget_all
 from omgeving.tokens.services import issue_token
 
 from .helpers import client_for, make_app
+
+
+@pytest.fixture(autouse=True)
+def _no_known_organizations():
+    # Each test starts with no organisation known to the process (tenancy.services): the
+    # first API call with a token looks its organisation up, later ones need not.
+    forget_all()
+    yield
+    forget_all()
 
 
 @pytest.fixture(autouse=True)

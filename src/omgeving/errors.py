@@ -12,6 +12,7 @@ once, and the admin shows them on its forms. No view translates a service error 
 | `PreconditionFailed` | 412 | `If-Match` is not the object's current ETag |
 | `FeatureDisabled` | 404 `feature_disabled` | the organisation has the feature switched off |
 | `TokenError` | 401 | a token that cannot be accepted |
+| `OrganizationNotFound` | 404 `organization_not_found` | no active organisation at this host |
 | `LoginRefused` (`accounts.lockout`) | 429 / 503 | login throttling; `Retry-After` |
 """
 
@@ -59,6 +60,17 @@ class PreconditionFailed(Exception):
     object since the caller read it."""
 
     code = "precondition_failed"
+
+
+class OrganizationNotFound(Exception):
+    """No active organisation is served at the request's host (found out after the
+    middleware, when a provisional organisation could not be confirmed)."""
+
+    code = "organization_not_found"
+    message = "No active organisation is served at this host."
+
+    def __init__(self):
+        super().__init__(self.message)
 
 
 class TokenError(Exception):

@@ -127,12 +127,13 @@ MIDDLEWARE = [
     "omgeving.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omgeving.tenancy.middleware.OrganizationMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The admin's middleware, passed by for /api/ (omgeving/accounts/middleware.py).
+    "omgeving.accounts.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "omgeving.accounts.middleware.AuthenticationMiddleware",
+    "omgeving.accounts.middleware.OTPMiddleware",
+    "omgeving.accounts.middleware.MessageMiddleware",
     "omgeving.accounts.middleware.LoginRefusedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

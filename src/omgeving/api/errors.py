@@ -24,6 +24,7 @@ from omgeving.errors import (
     Gone,
     LoginRefused,
     NotAllowedError,
+    OrganizationNotFound,
     PreconditionFailed,
     TokenError,
 )
@@ -110,6 +111,9 @@ def exception_handler(exc, context):
                                     code="invalid")])
     elif isinstance(exc, FeatureDisabled):
         exc = exceptions.NotFound(str(exc), code="feature_disabled")
+        status_code = 404
+    elif isinstance(exc, OrganizationNotFound):
+        exc = exceptions.NotFound(str(exc), code=exc.code)
         status_code = 404
     elif isinstance(exc, RequestDataTooBig):
         exc = exceptions.APIException("The request body is too large.", code="body_too_large")

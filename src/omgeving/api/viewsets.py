@@ -211,7 +211,7 @@ def _actor(request):
 
     try:
         result = JWTAuthentication().authenticate(Request(request))
-    except exceptions.AuthenticationFailed:
+    except (exceptions.AuthenticationFailed, exceptions.NotFound):
         return None
     return result[0] if result else None
 

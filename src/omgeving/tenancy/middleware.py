@@ -7,9 +7,10 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponseNotFound
 
 from omgeving.api.problems import problem_response
+from omgeving.errors import OrganizationNotFound
 
 from .context import request_context
-from .services import organization_for_host
+from .services import confirm, organization_for_host
 
 
 class OrganizationMiddleware:
@@ -27,7 +28,11 @@ class OrganizationMiddleware:
                 code="invalid_host",
                 detail="This host is not served here.",
             )
-        organization = organization_for_host(host, settings.BASE_DOMAIN)
+        # An API call with a token may start from the process's copy of the organisation:
+        # the token check confirms it in the query that loads the token's user.
+        organization = organization_for_host(
+            host, settings.BASE_DOMAIN, provisional=request.path_info.startswith("/api/")
+            and "HTTP_AUTHORIZATION" in request.META)
         request.organization = organization
         bare = host.split(":", 1)[0].lower().rstrip(".") == settings.BASE_DOMAIN
         if organization is None and not bare and not request.path_info.startswith("/api/"):
@@ -37,10 +42,16 @@ class OrganizationMiddleware:
                                         content_type="text/plain; charset=utf-8")
         if organization is None and request.path_info.startswith("/api/"):
             # The API exists only on an organisation's host: never an unscoped answer.
-            return problem_response(
-                404,
-                code="organization_not_found",
-                detail="No active organisation is served at this host.",
-            )
+            return _not_found()
         with request_context(organization):
-            return self.get_response(request)
+            response = self.get_response(request)
+        if getattr(request.organization, "provisional", False) and confirm(organization) is None:
+            # Not confirmed by a token check (a path without one): confirmed now, and an
+            # organisation deactivated meanwhile answers nothing.
+            return _not_found()
+        return response
+
+
+def _not_found():
+    return problem_response(404, code=OrganizationNotFound.code,
+                            detail=OrganizationNotFound.message)

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import lookups
 
 from .context import current_organization, in_request
+
+
+@models.BooleanField.register_lookup
+class Equals(lookups.Exact):
+    """`field__equals=True` is `field = true` in SQL. For `field=True` Django writes the bare
+    column (`WHERE "is_active"`), and SQLite then uses no index on (…, is_active, …) for it:
+    the users list counted and paged the organisation by its id index, filtering row by row
+    (0.64 ms against 0.40 ms for the count of 10,000 people; docs/performance.md)."""
+
+    lookup_name = "equals"
+
+    def as_sql(self, compiler, connection):
+        lhs_sql, params = self.process_lhs(compiler, connection)
+        rhs_sql, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs_sql} = {rhs_sql}", [*params, *rhs_params]
 
 
 def _refers_to_objects(kwargs) -> bool:

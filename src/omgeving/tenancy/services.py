@@ -18,8 +18,60 @@ def create_organization(*, slug: str, name: str) -> Organization:
     return organization
 
 
-def organization_for_host(host: str, base_domain: str) -> Organization | None:
-    """The active organisation served at `host`, or None (bare domain or unknown)."""
+def organization_for_host(host: str, base_domain: str, *,
+                          provisional: bool = False) -> Organization | None:
+    """The active organisation served at `host`, or None (bare domain or unknown).
+
+    `provisional=True` (API requests that carry a token): the process's last confirmed copy,
+    without a query. Such an organisation is marked `provisional` and must be confirmed from
+    the database before anything relies on it: the token check does that in the same query
+    as the token's user (tokens.services.user_for_claims), every other path with
+    `confirm()`. So a deactivated organisation is refused on the very next request, in every
+    process, and feature switches are read fresh on every request."""
+    slug = _slug(host, base_domain)
+    if slug is None:
+        return None
+    if provisional:
+        values = _known.get(slug)
+        if values is not None:
+            organization = Organization(**values)
+            organization._state.adding = False
+            organization.provisional = True
+            return organization
+    organization = Organization.objects.filter(slug=slug, is_active=True).first()
+    remember(slug, organization)
+    return organization
+
+
+# slug → the field values of the organisation last confirmed active there (per process).
+_known: dict[str, dict] = {}
+
+
+def remember(slug: str, organization: Organization | None) -> None:
+    if organization is None or not organization.is_active or organization.slug != slug:
+        _known.pop(slug, None)
+    else:
+        _known[slug] = {f.attname: getattr(organization, f.attname)
+                        for f in Organization._meta.concrete_fields}
+
+
+def confirm(organization: Organization) -> Organization | None:
+    """A provisional organisation as the database has it now: the active organisation at
+    its host (the middleware's own query; another one if the organisation was deleted and
+    its name taken again), or None."""
+    if not getattr(organization, "provisional", False):
+        return organization
+    fresh = Organization.objects.filter(slug=organization.slug, is_active=True).first()
+    remember(organization.slug, fresh)
+    return fresh
+
+
+def forget_all() -> None:
+    """Forget every organisation this process knows (tests start from nothing)."""
+    _known.clear()
+
+
+def _slug(host: str, base_domain: str) -> str | None:
     host = host.split(":", 1)[0].lower().rstrip(".")
     suffix = "." + base_domain
     if not host.endswith(suffix):
@@ -27,7 +79,7 @@ def organization_for_host(host: str, base_domain: str) -> Organization | None:
     slug = host[: -len(suffix)]
     if not slug or "." in slug:
         return None
-    return Organization.objects.filter(slug=slug, is_active=True).first()
+    return slug
 
 
 def check_unique(obj, *fields: str) -> None:

@@ -22,8 +22,9 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 
 from omgeving.accounts.models import User
-from omgeving.errors import TokenError
+from omgeving.errors import OrganizationNotFound, TokenError
 from omgeving.tenancy.models import Organization
+from omgeving.tenancy.services import confirm, remember
 
 ALGORITHM = "HS256"
 INVALID_CREDENTIALS = "Unable to log in with provided credentials."
@@ -67,26 +68,19 @@ def issue_token(user: User, *, orig_iat: int | None = None) -> IssuedToken:
 
 
 def decode_token(token: str, organization: Organization) -> dict:
-    """The verified claims of `token` at `organization`, or TokenError. No database query."""
-    try:
-        header = jwt.get_unverified_header(token)
-        unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as exc:
-        raise TokenError("token_invalid") from exc
-    if header.get("alg") != ALGORITHM:
-        raise TokenError("token_invalid")
-    if unverified.get("org") != organization.slug or unverified.get("aud") != organization.host:
-        raise TokenError("token_wrong_organization")
+    """The verified claims of `token` at `organization`, or TokenError. No database query.
+    A good token costs one verified decode; only a refused one is looked at again, to say
+    why (another organisation's, expired, or invalid)."""
     try:
         claims = jwt.decode(
             token, _key(organization), algorithms=[ALGORITHM],
             audience=organization.host, issuer=organization.host, leeway=settings.JWT_LEEWAY,
             options={"require": ["exp", "iat", "iss", "aud", "user_id", "ver", "orig_iat", "jti"]},
         )
-    except jwt.ExpiredSignatureError as exc:
-        raise TokenError("token_expired") from exc
     except jwt.PyJWTError as exc:
-        raise TokenError("token_invalid") from exc
+        raise _refusal(token, organization, exc) from exc
+    if claims.get("org") != organization.slug:
+        raise TokenError("token_wrong_organization")
     # Exact integers only (JSON true is a Python int; 1e308 is a float), a lifetime no longer
     # than ours, and a login time no later than the token itself.
     if any(type(claims[c]) is not int for c in ("user_id", "ver", "iat", "exp", "orig_iat")):
@@ -96,21 +90,50 @@ def decode_token(token: str, organization: Organization) -> dict:
     return claims
 
 
+def _refusal(token: str, organization: Organization, exc: jwt.PyJWTError) -> TokenError:
+    """Why a token was refused: another organisation's (whatever else is wrong with it),
+    expired, or invalid."""
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return TokenError("token_invalid")
+    if header.get("alg") != ALGORITHM:
+        return TokenError("token_invalid")
+    if unverified.get("org") != organization.slug or unverified.get("aud") != organization.host:
+        return TokenError("token_wrong_organization")
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return TokenError("token_expired")
+    return TokenError("token_invalid")
+
+
+USER_FIELDS = ("id", "username", "organization_id", "is_active", "is_application",
+               "token_version", "grants")
+
+
 def user_for_claims(claims: dict, organization: Organization) -> User:
-    """The Application user the claims speak for; one query. TokenError if revoked."""
+    """The Application user the claims speak for, with its organisation as the database has
+    it now — one query for both. TokenError if revoked; OrganizationNotFound if the
+    organisation is no longer active at this host (a provisional organisation is confirmed
+    here: tenancy.services.organization_for_host)."""
     user = (
         User.objects.for_organization(organization)
         .filter(pk=claims["user_id"])
-        .only("id", "username", "organization_id", "is_active", "is_application",
-              "token_version", "grants")
+        .select_related("organization")
+        .only(*USER_FIELDS, *(f"organization__{f.attname}"
+                              for f in Organization._meta.concrete_fields))
         .first()
     )
-    if (
-        user is None or not user.is_active or not user.is_application
-        or user.token_version != claims["ver"]
-    ):
+    if user is None:
+        if confirm(organization) is None:
+            raise OrganizationNotFound
         raise TokenError("token_revoked")
-    user.organization = organization  # already loaded; saves a query
+    fresh = user.organization
+    remember(organization.slug, fresh)
+    if not fresh.is_active or fresh.slug != organization.slug:
+        raise OrganizationNotFound
+    if not user.is_active or not user.is_application or user.token_version != claims["ver"]:
+        raise TokenError("token_revoked")
     return user
 
 

@@ -35,14 +35,15 @@ class UserFilterSet(ModifiedSinceFilterSet):
     @classmethod
     def with_defaults(cls, queryset, given: dict):
         if not given.get("is_active"):
-            queryset = queryset.filter(is_active=True)  # active accounts by default, as in JO
+            queryset = queryset.filter(is_active__equals=True)  # active ones by default, as in JO
         return super().with_defaults(queryset, given)
 
     def filter_role(self, queryset, name, value):
         return queryset.with_role(value)
 
     def filter_active(self, queryset, name, value):
-        return queryset if value == "all" else queryset.filter(is_active=value == "true")
+        return queryset if value == "all" else \
+            queryset.filter(is_active__equals=value == "true")
 
     def filter_care_status(self, queryset, name, value):
         from omgeving.network.models import ClientCareStatus
