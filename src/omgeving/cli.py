@@ -238,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve over HTTP with granian")
     serve.add_argument("--bind", default=os.environ.get("OMGEVING_BIND", "127.0.0.1:8000"))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("OMGEVING_WORKERS", 2)))
-    serve.add_argument("--threads", type=int, default=int(os.environ.get("OMGEVING_THREADS", 8)))
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("OMGEVING_THREADS", 4)),
+                       help="Django threads per worker (docs/performance.md: 2-4 on 2 cores)")
     serve.add_argument("--backpressure", type=int,
                        default=int(os.environ.get("OMGEVING_BACKPRESSURE", 256)),
                        help="requests in progress per worker, slow ones included")

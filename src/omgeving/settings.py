@@ -34,7 +34,7 @@ Read by `omgeving serve` (omgeving/cli.py, omgeving/serving.py) and the CLI:
 
 OMGEVING_BIND               address:port to listen on                      (127.0.0.1:8000)
 OMGEVING_WORKERS            server processes                                            (2)
-OMGEVING_THREADS            Django threads per process                                  (8)
+OMGEVING_THREADS            Django threads per process                                  (4)
 OMGEVING_BACKPRESSURE       requests in progress per process, slow ones included      (256)
 OMGEVING_HEADER_TIMEOUT     seconds a client has to send its headers                   (10)
 OMGEVING_BODY_TIMEOUT       seconds a client has to send its body (then 408)           (30)
