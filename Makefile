@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export OMGEVING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres install install-test lint schema bench bench-scale clean
+.PHONY: run test test-sqlite test-postgres install install-test install-bench lint schema bench soak bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ $(VENV)/.installed-test: pyproject.toml package-lock.json | $(BIN)/python
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install -q -e '.[test,postgres,bench]'
+	command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
 
 run: install
 	$(BIN)/omgeving migrate --noinput -v0
@@ -49,9 +55,14 @@ schema: install-test
 	$(BIN)/omgeving spectacular --file docs/openapi.yaml --validate
 	$(BIN)/python scripts/build_postman.py
 
-bench: install-test
-	command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
-	$(BIN)/python bench/users_list.py
+# The hot path beside ../shared/bench/ceiling.py (docs/performance.md); BENCH_ARGS="--server
+# gunicorn-gthread" etc. to compare servers. About 4 minutes.
+bench: install-bench
+	$(BIN)/python bench/hot_path.py $(BENCH_ARGS)
+
+# Ten minutes at ~80% of capacity: RSS per worker at start and end, errors.
+soak: install-bench
+	$(BIN)/python bench/hot_path.py --rounds 1 --no-ceiling --soak 10 $(BENCH_ARGS)
 
 # Sync at scale (docs/performance.md): 10,000 and 1,000,000 people on SQLite, then on
 # PostgreSQL; about an hour, and ~3 GB under var/. BENCH_SCALE_ARGS="--sizes 10000,100000" for less.

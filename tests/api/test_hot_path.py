@@ -131,3 +131,21 @@ def test_the_users_list_filters_is_active_by_comparison(api_a, org_a):
             plan = " ".join(str(r) for r in cursor.execute(
                 f"EXPLAIN QUERY PLAN {compiled}", params).fetchall())
         assert "user_org_active (organization_id=? AND is_active=?)" in plan, plan
+
+
+def test_the_token_query_loads_what_the_orm_loads(app_a, org_a):
+    """The hand-written join converts every value as the ORM does (JSON grants, booleans,
+    date-times) on SQLite and PostgreSQL alike."""
+    from omgeving.tokens.services import USER_FIELDS, _user_with_organization
+
+    Organization.objects.filter(pk=org_a.pk).update(feature_families=True)
+    user = _user_with_organization(app_a.pk, org_a)
+    orm = User.objects.for_organization(org_a).select_related("organization").get(pk=app_a.pk)
+    assert {f: getattr(user, f) for f in USER_FIELDS} == \
+        {f: getattr(orm, f) for f in USER_FIELDS}
+    assert isinstance(user.grants, list) and user.has_grant("users:read")
+    fields = [f.attname for f in Organization._meta.concrete_fields]
+    assert {f: getattr(user.organization, f) for f in fields} == \
+        {f: getattr(orm.organization, f) for f in fields}
+    assert user.organization.has_feature("families")
+    assert _user_with_organization(app_a.pk + 1000, org_a) is None
