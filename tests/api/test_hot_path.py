@@ -17,7 +17,8 @@ from django.test.utils import CaptureQueriesContext
 
 from omgeving.accounts.models import User
 from omgeving.tenancy.models import Organization
-from omgeving.tenancy.services import create_organization
+from omgeving.tenancy import services as tenancy_services
+from omgeving.tenancy.services import create_organization, forget_all
 from omgeving.tokens.services import authenticate_token, issue_token
 
 from ..helpers import client_for, make_app, make_person
@@ -101,7 +102,12 @@ def test_a_host_whose_organisation_was_replaced_serves_the_new_one(db):
     response = new_api.get("/api/me/")
     assert response.status_code == 200, response.json()
     assert response.json()["organization"] == "wissel"
-    assert new_api.get("/api/me/").status_code == 200
+    forget_all()
+    assert client_for(old).get("/api/").status_code == 200  # the process knows… the new one
+    tenancy_services._known["wissel"]["id"] = old.pk  # …as the old one again, then:
+    people = new_api.get("/api/users/")
+    assert people.status_code == 200, people.json()
+    assert [p["username"] for p in people.json()["results"]] == ["api"]
 
 
 def test_api_calls_pass_the_admins_middleware_by(api_a, org_a):

@@ -36,3 +36,10 @@ def request_context(organization: Organization | None):
     finally:
         _organization.reset(t2)
         _in_request.reset(t1)
+
+
+def confirmed(organization: Organization) -> None:
+    """The request's organisation as confirmed after the middleware (the token check's
+    fresh copy, or another organisation now served at the host): scoping follows it."""
+    if _in_request.get():
+        _organization.set(organization)

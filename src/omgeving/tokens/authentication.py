@@ -7,6 +7,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from omgeving.api.problems import WWW_AUTHENTICATE
 from omgeving.errors import OrganizationNotFound, TokenError
+from omgeving.tenancy.context import confirmed
 from omgeving.tenancy.services import confirm
 
 from .services import authenticate_token
@@ -37,7 +38,7 @@ class JWTAuthentication(BaseAuthentication):
                 return None
         except OrganizationNotFound as exc:  # as an APIException: DRF then knows no user
             raise exceptions.NotFound(str(exc), code=exc.code) from exc
-        request.organization = request._request.organization = result[0].organization
+        _use(request, result[0].organization)
         return result
 
     def _authenticate(self, request):
@@ -69,5 +70,10 @@ def _confirm(request) -> bool:
     fresh = confirm(provisional)
     if fresh is None:
         raise OrganizationNotFound
-    request.organization = request._request.organization = fresh
+    _use(request, fresh)
     return fresh.pk != provisional.pk
+
+
+def _use(request, organization) -> None:
+    request.organization = request._request.organization = organization
+    confirmed(organization)
