@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from omgeving.accounts.models import User
-from omgeving.tenancy.models import Organization
 from omgeving.tenancy import services as tenancy_services
+from omgeving.tenancy.models import Organization
 from omgeving.tenancy.services import create_organization, forget_all
 from omgeving.tokens.services import authenticate_token, issue_token
 
