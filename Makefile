@@ -29,6 +29,7 @@ install-test: $(VENV)/.installed-test
 install-bench: $(VENV)/.installed-bench
 
 run: install
+	$(BIN)/omgeving serve --check
 	$(BIN)/omgeving migrate --noinput -v0
 	$(BIN)/omgeving demo
 	$(BIN)/omgeving serve

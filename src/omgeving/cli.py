@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import os
 import sys
@@ -161,9 +162,16 @@ def cmd_demo(args) -> int:
 def cmd_serve(args) -> int:
     """granian reads requests asynchronously (header deadline, buffered bodies: see
     omgeving/serving.py) and runs Django in a bounded thread pool per worker."""
+    host, _, port = args.bind.rpartition(":")
+    problem = _bind_problem(host or "127.0.0.1", port)
+    if problem:
+        return _fail(f"cannot listen on {args.bind}: {problem}. Choose another address with "
+                     f"OMGEVING_BIND (e.g. OMGEVING_BIND=127.0.0.1:8001 make run) or "
+                     f"`omgeving serve --bind HOST:PORT`.")
+    if args.check:
+        return 0
     from granian.cli import cli
 
-    host, _, port = args.bind.rpartition(":")
     os.environ["OMGEVING_THREADS"] = str(args.threads)
     _warn_about_secret()
     sys.argv = [
@@ -180,6 +188,26 @@ def cmd_serve(args) -> int:
 
 
 HEADER_TIMEOUT_MS = int(os.environ.get("OMGEVING_HEADER_TIMEOUT", 10)) * 1000
+
+
+def _bind_problem(host: str, port: str) -> str | None:
+    """Why the server could not listen at host:port (taken, not an address), or None."""
+    import socket
+
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        return "the port must be a number from 1 to 65535"
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"unknown host ({exc.strerror})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return "the port is taken" if exc.errno == errno.EADDRINUSE else exc.strerror
+    return None
 
 
 def _warn_about_secret() -> None:
@@ -243,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--backpressure", type=int,
                        default=int(os.environ.get("OMGEVING_BACKPRESSURE", 256)),
                        help="requests in progress per worker, slow ones included")
+    serve.add_argument("--check", action="store_true",
+                       help="only check that the address is free (`make run` does, first)")
     serve.set_defaults(func=cmd_serve)
 
     if argv and argv[0] not in {"org", "user", "otp", "lockout", "demo", "serve", "-h",
