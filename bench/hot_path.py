@@ -241,11 +241,8 @@ def main() -> int:
         seed(env, args.people, ceiling_db)
         print(f"seeded {args.people} people on both sides in {time.monotonic() - started:.0f} s",
               flush=True)
-        scripts = {}
-        for name, text, values in (
-                ("pages", LUA_PAGES, {"pages": pages}),
-                ("detail", LUA_DETAIL, {}), ("token", LUA_TOKEN, {"password": PASSWORD})):
-            scripts[name] = (text, values)
+        scripts = {"pages": (LUA_PAGES, {"pages": pages}), "detail": (LUA_DETAIL, {}),
+                   "token": (LUA_TOKEN, {"password": PASSWORD})}
         port, cport = free_port(), free_port()
         host, chost = f"bench.localhost:{port}", "ceiling.localhost"
         server = start(args, env, port)

@@ -143,8 +143,8 @@ class BufferingBridge:
 def _return_large_blocks() -> None:
     """glibc raises its mmap threshold after large blocks are freed, after which the
     blocks of password hashing (Argon2, 19 MiB per login) stay in the worker's heaps, one per
-    thread: measured 252 MB per worker after logins with 8 threads, 113 MB with the threshold
-    fixed (docs/performance.md, memory)."""
+    thread: measured 252 MB per worker after logins with 8 threads, 124-143 MB with the
+    threshold fixed here (docs/performance.md, memory)."""
     try:
         import ctypes
 

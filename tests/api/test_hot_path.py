@@ -62,8 +62,8 @@ def test_a_deactivated_organisation_is_refused_on_the_next_call(api_a, org_a, ap
         response = api_a.get(path, **kwargs)
         assert response.status_code == 404, path
         assert response.json()["code"] == "organization_not_found"
-    # a token-less path and a broken token: the same 404, not a 401
-    _warm_again = Organization.objects.filter(pk=org_a.pk).update(is_active=True)
+    # a broken token, another scheme, a token refresh: the same 404, not a 401
+    Organization.objects.filter(pk=org_a.pk).update(is_active=True)
     _warm(api_a)
     Organization.objects.filter(pk=org_a.pk).update(is_active=False)
     broken = client_for(org_a, "not-a-token")
@@ -74,7 +74,6 @@ def test_a_deactivated_organisation_is_refused_on_the_next_call(api_a, org_a, ap
     refresh = api_a.post("/api/token-refresh/", {"token": issue_token(app_a).token},
                          format="json")
     assert refresh.status_code == 404 and "token" not in refresh.json()
-    assert _warm_again == 1
 
 
 def test_a_deactivated_user_is_refused_on_the_next_call(api_a, app_a):
@@ -129,9 +128,7 @@ def test_the_users_list_filters_is_active_by_comparison(api_a, org_a):
            and q.upper().startswith("SELECT COUNT")]
     assert sql and all('"accounts_user"."is_active" = ' in q for q in sql), sql
     if connection.vendor == "sqlite":
-        from omgeving.accounts.models import User as U
-
-        query = U.objects.for_organization(org_a).filter(is_active__equals=True).order_by("id")
+        query = User.objects.for_organization(org_a).filter(is_active__equals=True).order_by("id")
         compiled, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             plan = " ".join(str(r) for r in cursor.execute(

@@ -66,8 +66,8 @@ class Server:
         self.url, self.host = f"http://127.0.0.1:{port}", f"org-a.localhost:{port}"
         self.session = requests.Session()
 
-    def call(self, method, path, token=None, **kwargs):
-        headers = {"Host": self.host}
+    def call(self, method, path, token=None, headers=None, **kwargs):
+        headers = {"Host": self.host, **(headers or {})}
         if token:
             headers["Authorization"] = f"JWT {token}"
         return self.session.request(method, self.url + path, headers=headers, timeout=15,
@@ -94,6 +94,15 @@ def test_two_servers_on_one_database_behave_as_one(servers, org_a):
     feed = two.call("GET", "/api/changes/", token).json()
     assert created.json()["id"] in [e["object_id"] for e in feed["results"]]
     assert two.call("GET", f"/api/users/{created.json()['id']}/", token).status_code == 200
+
+    # a POST retried on the other server with its Idempotency-Key replays, never runs twice
+    key = {"Idempotency-Key": "two-servers-1"}
+    first = one.call("POST", "/api/users/", token, headers=key,
+                     json={"username": "anna", "roles": ["CLIENT"]})
+    again = two.call("POST", "/api/users/", token, headers=key,
+                     json={"username": "anna", "roles": ["CLIENT"]})
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json()["id"] == first.json()["id"]
 
     # a lockout earned on one holds on the other (same username, same address)
     for _ in range(settings.LOCKOUT_FAILURES):

@@ -25,7 +25,7 @@ from django.db import connections, router
 from omgeving.accounts.models import User
 from omgeving.errors import OrganizationNotFound, TokenError
 from omgeving.tenancy.models import Organization
-from omgeving.tenancy.services import confirm, remember
+from omgeving.tenancy.services import remember
 
 ALGORITHM = "HS256"
 INVALID_CREDENTIALS = "Unable to log in with provided credentials."
@@ -118,9 +118,7 @@ def user_for_claims(claims: dict, organization: Organization) -> User:
     organisation is no longer active at this host (a provisional organisation is confirmed
     here: tenancy.services.organization_for_host)."""
     user = _user_with_organization(claims["user_id"], organization)
-    if user is None:
-        if confirm(organization) is None:
-            raise OrganizationNotFound
+    if user is None:  # (a provisional organisation is then confirmed by the caller's frame)
         raise TokenError("token_revoked")
     fresh = user.organization
     remember(organization.slug, fresh)
