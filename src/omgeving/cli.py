@@ -1,18 +1,26 @@
-"""`omgeving` — the command line.
+"""`omgeving` — the command line. Every set-up step of an organisation, without the admin:
 
-    omgeving org create SLUG --name NAME
+    omgeving org create SLUG --name NAME       a new organisation at SLUG.<base domain>
     omgeving org list
+    omgeving org features SLUG --on NAME... --off NAME...
+                                               switch families, care_status, invitations
     omgeving user create --org SLUG --username U --role ROLE [--role ROLE ...]
-        (password from $OMGEVING_PASSWORD, else an interactive prompt)
-    omgeving otp add [--org SLUG] --username U
-                                  give an administrator (or, without --org, a platform
-                                  superuser) a TOTP device; prints its QR code and URI
+    omgeving user list --org SLUG
+    omgeving user grant --org SLUG --username U GRANT... | --all
+    omgeving user revoke --org SLUG --username U GRANT... | --all
+    omgeving user set-password --org SLUG --username U
+    omgeving user deactivate --org SLUG --username U
+        (passwords from $OMGEVING_PASSWORD, else an interactive prompt)
+    omgeving otp add [--org SLUG] --username U [--replace]
+                                               an administrator's (or, without --org, a
+                                               platform superuser's) authenticator
     omgeving lockout list [--org SLUG]
     omgeving lockout reset [--org SLUG] --username U
-                                  current login lockouts; clear a username's counters
-    omgeving demo                 create (idempotently) the demo organisation and its users
-    omgeving serve [--bind ADDR]  serve with granian (asynchronous reads, threaded Django)
-    omgeving <django command>     any Django management command, e.g. `omgeving migrate`
+    omgeving demo                              the demo organisation of `make run`
+    omgeving serve [--bind ADDR] [--check]     serve with granian
+    omgeving <django command>                  any Django command, e.g. `omgeving migrate`
+
+`omgeving COMMAND -h` explains each one.
 """
 
 from __future__ import annotations
@@ -43,8 +51,8 @@ def _messages(exc) -> str:
 def cmd_org(args) -> int:
     from django.core.exceptions import ValidationError
 
-    from omgeving.tenancy.models import Organization
-    from omgeving.tenancy.services import create_organization
+    from omgeving.tenancy.models import FEATURES, Organization
+    from omgeving.tenancy.services import create_organization, set_features
 
     if args.action == "create":
         try:
@@ -53,9 +61,21 @@ def cmd_org(args) -> int:
             return _fail(_messages(exc))
         print(f"created organisation {org.slug} ({org.name}) at {org.host}")
         return 0
+    if args.action == "features":
+        org = Organization.objects.filter(slug=args.slug).first()
+        if org is None:
+            return _fail(f"no organisation '{args.slug}'")
+        try:
+            set_features(org, on=args.on or (), off=args.off or ())
+        except ValueError as exc:
+            return _fail(str(exc))
+        for name in FEATURES:
+            print(f"{name}\t{'on' if org.has_feature(name) else 'off'}")
+        return 0
     for org in Organization.objects.order_by("slug"):
         state = "active" if org.is_active else "inactive"
-        print(f"{org.slug}\t{org.name}\t{state}\t{org.host}")
+        features = ",".join(n for n in FEATURES if org.has_feature(n)) or "-"
+        print(f"{org.slug}\t{org.name}\t{state}\t{org.host}\tfeatures: {features}")
     return 0
 
 
@@ -75,18 +95,46 @@ def cmd_user(args) -> int:
     from django.core.exceptions import ValidationError
 
     from omgeving.accounts import services
+    from omgeving.accounts.grants import Grant
+    from omgeving.accounts.models import User
     from omgeving.tenancy.models import Organization
 
     org = Organization.objects.filter(slug=args.org).first()
     if org is None:
         return _fail(f"no organisation '{args.org}'")
+    if args.action == "list":
+        for user in User.objects.for_organization(org).order_by("username"):
+            print(f"{user.username}\t{user.display_name or '-'}\t{','.join(user.roles)}\t"
+                  f"{'active' if user.is_active else 'inactive'}\t"
+                  f"{' '.join(user.grants) if user.is_application else ''}".rstrip())
+        return 0
     try:
-        services.role_fields(args.role)  # a wrong combination fails before the prompt
-        user = services.create_user(organization=org, username=args.username,
-                                    roles=args.role, password=_password())
+        if args.action == "create":
+            services.role_fields(args.role)  # a wrong combination fails before the prompt
+            user = services.create_user(organization=org, username=args.username,
+                                        roles=args.role, password=_password())
+            print(f"created user {user.username} in {org.slug} with role type(s) "
+                  f"{', '.join(user.roles)}")
+            return 0
+        user = User.objects.for_organization(org).filter(username=args.username).first()
+        if user is None:
+            return _fail(f"no user '{args.username}' in {org.slug}")
+        if args.action in ("grant", "revoke"):
+            if bool(args.grants) == args.all:
+                return _fail(f"name the grants, or --all (known: {', '.join(Grant.values)})")
+            names = Grant.values if args.all else args.grants
+            services.change_grants(user, **{"add" if args.action == "grant" else "remove":
+                                            names})
+            print(f"{user.username} holds: {' '.join(user.grants) or 'no grants'}")
+        elif args.action == "set-password":
+            services.set_password(user, _password())
+            print(f"new password set for {user.username}; its earlier tokens no longer work")
+        elif args.action == "deactivate":
+            services.deactivate_user(user)
+            print(f"deactivated {user.username}: it can no longer log in, its tokens no "
+                  f"longer work, its data is kept")
     except ValidationError as exc:
         return _fail(_messages(exc))
-    print(f"created user {user.username} in {org.slug} with role type(s) {', '.join(user.roles)}")
     return 0
 
 
@@ -123,7 +171,7 @@ def cmd_otp(args) -> int:
     if user is None:
         return _fail(f"no user '{args.username}' in {args.org or 'the platform'}")
     try:
-        device = add_totp_device(user, name=args.name)
+        device = add_totp_device(user, name=args.name, replace=args.replace)
     except ValidationError as exc:
         return _fail(_messages(exc))
     qr = qrcode.QRCode(border=1)
@@ -222,50 +270,91 @@ def _warn_about_secret() -> None:
               "on every server.", file=sys.stderr, flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omgeving", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
+    from omgeving.accounts.grants import Grant  # plain choices: no Django set-up needed
 
-    org = sub.add_parser("org", help="organisations")
+    org = sub.add_parser("org", help="organisations and their feature switches")
     org_sub = org.add_subparsers(dest="action", required=True)
-    create = org_sub.add_parser("create")
-    create.add_argument("slug")
-    create.add_argument("--name")
-    org_sub.add_parser("list")
+    create = org_sub.add_parser("create", help="a new organisation at SLUG.<base domain>")
+    create.add_argument("slug", help="the subdomain: lower-case letters, digits and hyphens")
+    create.add_argument("--name", help="the organisation's name (default: the slug)")
+    org_sub.add_parser("list", help="every organisation, its state, host and features")
+    features = org_sub.add_parser(
+        "features", help="switch features on or off; prints every switch",
+        description="Features off answer 404 feature_disabled in the API and are hidden in "
+                    "the admin. Names: families, care_status, invitations.")
+    features.add_argument("slug")
+    features.add_argument("--on", nargs="+", metavar="NAME", help="features to switch on")
+    features.add_argument("--off", nargs="+", metavar="NAME", help="features to switch off")
     org.set_defaults(func=cmd_org)
 
-    user = sub.add_parser("user", help="users")
+    user = sub.add_parser("user", help="people and Application users of an organisation")
     user_sub = user.add_subparsers(dest="action", required=True)
-    ucreate = user_sub.add_parser("create")
-    ucreate.add_argument("--org", required=True)
-    ucreate.add_argument("--username", required=True)
+
+    def user_command(name, help, username=True, **kwargs):
+        command = user_sub.add_parser(name, help=help, description=help, **kwargs)
+        command.add_argument("--org", required=True, help="organisation slug")
+        if username:
+            command.add_argument("--username", required=True)
+        return command
+
+    ucreate = user_command(
+        "create", "a new user; the password from $OMGEVING_PASSWORD or a prompt",
+        epilog="Role types: APPLICATION (API access only, stands alone), ADMINISTRATOR "
+               "(the admin, with a second factor), and one default authorisation: CLIENT, "
+               "COUNSELOR, COUNSELOR_PLUS, GUARDIAN or EXTERNAL. A new Application user holds "
+               "no grants: `omgeving user grant`.")
     ucreate.add_argument("--role", required=True, action="append",
                          help="role type; repeat for more (APPLICATION stands alone)")
+    user_command("list", "every user: username, name, role types, state, grants",
+                 username=False)
+    for name, verb in (("grant", "give an Application user"),
+                       ("revoke", "take from an Application user")):
+        command = user_command(
+            name, f"{verb} grants (what it may read and write through the API)",
+            epilog=f"Grants: {' '.join(Grant.values)} (docs/api.md).")
+        command.add_argument("grants", nargs="*", metavar="GRANT")
+        command.add_argument("--all", action="store_true", help="every grant")
+    user_command("set-password", "a new password (from $OMGEVING_PASSWORD or a prompt); "
+                                 "the user's earlier tokens stop working")
+    user_command("deactivate", "the user can no longer log in and its tokens stop working; "
+                               "its data and relations are kept")
     user.set_defaults(func=cmd_user)
 
     otp = sub.add_parser("otp", help="second factor for administrators")
     otp_sub = otp.add_subparsers(dest="action", required=True)
-    otp_add = otp_sub.add_parser("add")
+    otp_add = otp_sub.add_parser(
+        "add", help="an authenticator (TOTP) for an administrator; prints its QR code",
+        description="An administrator (or, without --org, a platform superuser) has one "
+                    "authenticator. A second one is refused unless --replace: then the old "
+                    "one stops working (a lost or new phone).")
     otp_add.add_argument("--org", help="organisation slug; omit for a platform superuser")
     otp_add.add_argument("--username", required=True)
-    otp_add.add_argument("--name", default="authenticator")
+    otp_add.add_argument("--name", default="authenticator", help="the device's name")
+    otp_add.add_argument("--replace", action="store_true",
+                         help="replace the user's authenticator")
     otp.set_defaults(func=cmd_otp)
 
     lock = sub.add_parser("lockout", help="login lockouts")
     lock_sub = lock.add_subparsers(dest="action", required=True)
-    lock_list = lock_sub.add_parser("list")
+    lock_list = lock_sub.add_parser("list", help="current lockouts: scope, username, "
+                                                 "address, failures, until when")
     lock_list.add_argument("--org", help="organisation slug; omit for the platform")
-    lock_reset = lock_sub.add_parser("reset")
+    lock_reset = lock_sub.add_parser("reset", help="clear a username's failure counters")
     lock_reset.add_argument("--org", help="organisation slug; omit for the platform")
     lock_reset.add_argument("--username", required=True)
     lock.set_defaults(func=cmd_lockout)
 
-    sub.add_parser("demo", help="create the demo organisation").set_defaults(func=cmd_demo)
+    sub.add_parser("demo", help="create the demo organisation of `make run` (idempotent)"
+                   ).set_defaults(func=cmd_demo)
     serve = sub.add_parser("serve", help="serve over HTTP with granian")
-    serve.add_argument("--bind", default=os.environ.get("OMGEVING_BIND", "127.0.0.1:8000"))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("OMGEVING_WORKERS", 2)))
+    serve.add_argument("--bind", default=os.environ.get("OMGEVING_BIND", "127.0.0.1:8000"),
+                       help="HOST:PORT (default $OMGEVING_BIND or 127.0.0.1:8000)")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("OMGEVING_WORKERS", 2)),
+                       help="processes (default $OMGEVING_WORKERS or 2)")
     serve.add_argument("--threads", type=int, default=int(os.environ.get("OMGEVING_THREADS", 4)),
                        help="Django threads per worker (docs/performance.md: 2-4 on 2 cores)")
     serve.add_argument("--backpressure", type=int,
@@ -274,7 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--check", action="store_true",
                        help="only check that the address is free (`make run` does, first)")
     serve.set_defaults(func=cmd_serve)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
     if argv and argv[0] not in {"org", "user", "otp", "lockout", "demo", "serve", "-h",
                                 "--help"}:
         _setup()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import secrets
@@ -14,11 +15,46 @@ from omgeving.accounts import services as accounts
 from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role, User
 from omgeving.accounts.otp import add_totp_device
-from omgeving.tenancy.models import Organization
-from omgeving.tenancy.services import create_organization
+from omgeving.network import services as network
+from omgeving.network.models import Group, GroupClient, GroupMember, Relation, today
+from omgeving.tenancy.models import FEATURES, Organization
+from omgeving.tenancy.services import create_organization, set_features
 
 DEMO_SLUG = "demo"
 USERS = {"admin": [Role.ADMINISTRATOR], "api": [Role.APPLICATION]}
+# The worked example of docs/access.md: username → (display name, default authorisation).
+PEOPLE = {
+    "joost": ("Joost de Vries", Role.CLIENT),
+    "lisa": ("Lisa Jansen", Role.CLIENT),
+    "ans": ("Ans de Vries", Role.GUARDIAN),
+    "tim": ("Tim Bakker", Role.EXTERNAL),
+    "pieter": ("Pieter Visser", Role.COUNSELOR),
+}
+
+
+def worked_example(org: Organization) -> dict[str, User]:
+    """Joost's network (docs/access.md): his mother Ans (GUARDIAN), his teacher Tim (EXTERNAL,
+    ended 30 days ago), and Pieter (COUNSELOR) through the group Team Noord, whose clients are
+    Joost and Lisa. Built through the same services as the API and the admin. The people have
+    no password: they are not Application users and cannot log in to the API."""
+    people = {
+        username: accounts.create_user(organization=org, username=username, roles=[role],
+                                       display_name=name)
+        for username, (name, role) in PEOPLE.items()
+    }
+    last_month = today() - datetime.timedelta(days=30)
+    network.save_relation(Relation(organization=org, client=people["joost"],
+                                   person=people["ans"], authorisation=Role.GUARDIAN))
+    network.save_relation(Relation(
+        organization=org, client=people["joost"], person=people["tim"],
+        authorisation=Role.EXTERNAL, start_date=last_month - datetime.timedelta(days=300),
+        end_date=last_month))
+    team = network.save_group(Group(organization=org, name="Team Noord"))
+    network.save_membership(GroupMember(organization=org, group=team, user=people["pieter"]))
+    for client in ("joost", "lisa"):
+        network.save_membership(GroupClient(organization=org, group=team,
+                                            client=people[client]))
+    return people
 
 
 def _credentials() -> dict:
@@ -34,9 +70,11 @@ def _credentials() -> dict:
 
 @transaction.atomic
 def ensure_demo(out) -> None:
-    org = Organization.objects.filter(slug=DEMO_SLUG).first() or create_organization(
-        slug=DEMO_SLUG, name="Demo Zorg"
-    )
+    org = Organization.objects.filter(slug=DEMO_SLUG).first()
+    if org is None:  # a realistic example: every feature on, Joost's network in place
+        org = create_organization(slug=DEMO_SLUG, name="Demo Zorg")
+        set_features(org, on=FEATURES)
+        worked_example(org)
     creds = _credentials()
     for username, roles in USERS.items():
         user = User.objects.for_organization(org).filter(username=username).first()

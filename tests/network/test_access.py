@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from omgeving.accounts.models import Role
+from omgeving.demo import worked_example
 from omgeving.network import access, services
-from omgeving.network.models import Group, GroupClient, GroupMember, Relation, today
+from omgeving.network.models import Relation, today
 
 from ..helpers import make_person
 
@@ -29,22 +30,8 @@ CLIENT_AS_GUARDIAN = {"identity", "contact", "birth_date", "network", "messages"
 
 @pytest.fixture
 def joost_network(org_a):
-    p = {name: make_person(org_a, name, role) for name, role in [
-        ("joost", Role.CLIENT), ("lisa", Role.CLIENT), ("ans", Role.GUARDIAN),
-        ("tim", Role.EXTERNAL), ("pieter", Role.COUNSELOR)]}
-    last_month = today() - datetime.timedelta(days=30)
-    services.save_relation(Relation(organization=org_a, client=p["joost"], person=p["ans"],
-                                    authorisation="GUARDIAN"))
-    services.save_relation(Relation(organization=org_a, client=p["joost"], person=p["tim"],
-                                    authorisation="EXTERNAL",
-                                    start_date=last_month - datetime.timedelta(days=300),
-                                    end_date=last_month))
-    team = Group.objects.create(organization=org_a, name="Team Noord")
-    services.save_membership(GroupMember(organization=org_a, group=team, user=p["pieter"]))
-    for client in ("joost", "lisa"):
-        services.save_membership(GroupClient(organization=org_a, group=team,
-                                               client=p[client]))
-    return p
+    """The same network `make run` gives the demo organisation."""
+    return worked_example(org_a)
 
 
 def sees(p, viewer, subject) -> set[str]:

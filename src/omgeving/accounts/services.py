@@ -227,6 +227,19 @@ def set_password(user: User, password: str) -> User:
     return save_user(user, password=password)
 
 
+def change_grants(user: User, *, add: Iterable[str] = (), remove: Iterable[str] = ()) -> User:
+    """Give an Application user grants and take others away (the admin's checkboxes, for the
+    CLI). Only Application users hold grants; unknown names are refused, not ignored."""
+    if not user.is_application:
+        raise ValidationError("Only Application users hold grants.", code="not_application")
+    unknown = sorted((set(add) | set(remove)) - set(grants_module.Grant.values))
+    if unknown:
+        raise ValidationError(f"Unknown grant(s): {', '.join(unknown)}. Known: "
+                              f"{', '.join(grants_module.Grant.values)}.", code="unknown_grant")
+    user.grants = [g for g in [*user.grants, *add] if g not in set(remove)]
+    return save_user(user)
+
+
 def deactivate_user(user: User) -> User:
     """Deactivate: the person's data is kept, they can no longer log in, tokens stop."""
     if user.is_active:

@@ -22,6 +22,10 @@ def validate_not_reserved(slug: str) -> None:
         raise ValidationError(f"'{slug}' is reserved.", code="reserved_slug")
 
 
+# The switches of Organization below, by the name the API, the CLI and the error codes use.
+FEATURES = ("families", "care_status", "invitations")
+
+
 class Organization(models.Model):
     slug = models.CharField(
         max_length=63, unique=True, validators=[slug_validator, validate_not_reserved],

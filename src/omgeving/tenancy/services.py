@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from omgeving.errors import rule_error
 
-from .models import Organization
+from .models import FEATURES, Organization
 
 
 @transaction.atomic
@@ -15,6 +15,22 @@ def create_organization(*, slug: str, name: str) -> Organization:
     organization = Organization(slug=slug.strip().lower(), name=name.strip() or slug)
     organization.full_clean()  # DNS label, not reserved, not taken
     organization.save()
+    return organization
+
+
+def set_features(organization: Organization, *, on=(), off=()) -> Organization:
+    """Switch features on and off (names of FEATURES; ValueError for any other)."""
+    unknown = sorted((set(on) | set(off)) - set(FEATURES))
+    if unknown:
+        raise ValueError(f"unknown feature(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(FEATURES)}")
+    if set(on) & set(off):
+        raise ValueError(f"both on and off: {', '.join(sorted(set(on) & set(off)))}")
+    for name in on:
+        setattr(organization, f"feature_{name}", True)
+    for name in off:
+        setattr(organization, f"feature_{name}", False)
+    organization.save(update_fields=[*(f"feature_{n}" for n in (*on, *off)), "modified"])
     return organization
 
 
