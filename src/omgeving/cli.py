@@ -229,10 +229,32 @@ def cmd_serve(args) -> int:
         "--http", "1",
         "--http1-header-read-timeout", str(HEADER_TIMEOUT_MS),
         "--backpressure", str(args.backpressure),
-        "--access-log",
+        # No granian access log: Django writes one line per request with its id
+        # (omgeving/logs.py), in the chosen format.
         "--no-ws",
+        *_granian_log_config(),
     ]
     return cli()
+
+
+def _granian_log_config() -> list[str]:
+    """With OMGEVING_LOG_FORMAT=json, granian's own lines (start-up, workers) are JSON too,
+    on stderr beside Django's."""
+    if os.environ.get("OMGEVING_LOG_FORMAT") != "json":
+        return []
+    import json
+    import tempfile
+
+    config = {
+        "formatters": {"json": {"()": "omgeving.logs.JsonFormatter"}},
+        "handlers": {"console": {"formatter": "json", "class": "logging.StreamHandler"}},
+        "loggers": {"_granian": {"handlers": ["console"], "level": "INFO",
+                                 "propagate": False}},
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="omgeving-granian-log-",
+                                     delete=False) as fh:
+        json.dump(config, fh)
+    return ["--log-config", fh.name]
 
 
 HEADER_TIMEOUT_MS = int(os.environ.get("OMGEVING_HEADER_TIMEOUT", 10)) * 1000

@@ -122,6 +122,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "omgeving.logs.RequestIdMiddleware",
+    "omgeving.health.HealthMiddleware",
     "omgeving.api.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "omgeving.security.SecurityHeadersMiddleware",
@@ -334,12 +336,21 @@ SPECTACULAR_SETTINGS = {
         "organization": {"default": "demo", "description": "the organisation's subdomain"}}}],
 }
 
+# OMGEVING_LOG_FORMAT=json: one JSON object per line (omgeving/logs.py); else plain text.
+# Every line carries the request's id; `omgeving.request` writes one line per request.
+LOG_FORMAT = os.environ.get("OMGEVING_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"one_line_security": {"()": "omgeving.logs.OneLineSecurityRecords"}},
+    "filters": {"one_line_security": {"()": "omgeving.logs.OneLineSecurityRecords"},
+                "request_id": {"()": "omgeving.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "omgeving.logs.JsonFormatter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler",
-                             "filters": ["one_line_security"]}},
+                             "filters": ["request_id", "one_line_security"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("OMGEVING_LOG_LEVEL", "INFO")},
     "loggers": {
         # Every 4xx is a documented answer, not a server problem worth a warning line.

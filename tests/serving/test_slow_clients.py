@@ -24,11 +24,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(env, port, *extra):
+def _start(env, port, *extra, stderr=subprocess.DEVNULL):
     """`omgeving serve` on `port`, once it accepts connections."""
     process = subprocess.Popen([BIN / "omgeving", "serve", "--bind", f"127.0.0.1:{port}",
                                 "--workers", "1", *extra], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:

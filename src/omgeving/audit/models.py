@@ -40,7 +40,9 @@ class Action(models.TextChoices):
 
 class AccessLogEntry(TenantModel):
     request_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False,
-                                  help_text="Rows written for the same request share it.")
+                                  help_text="The request's X-Request-Id (the caller's if it sent "
+                                  "a UUID): the rows, log lines and answer of one request "
+                                  "share it.")
     timestamp = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
                               related_name="+", help_text="Who acted (an Application user).")

@@ -82,7 +82,8 @@ def record(*, request, organization, actor, resource: str, action: str,
     none), written with a single INSERT."""
     common = {
         "organization": organization.pk,
-        "request_id": uuid.uuid4(),
+        # The request's id (omgeving/logs.py): the same on its log lines and its answer.
+        "request_id": getattr(request, "id", None) or uuid.uuid4(),
         "timestamp": timezone.now(),
         "actor": actor.pk,
         "actor_username": actor.username,

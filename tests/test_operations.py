@@ -1,0 +1,95 @@
+"""What operations need: health and readiness probes, a request id on every answer, log line
+and access-log row, and JSON log lines as an option."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+
+import pytest
+import requests
+from django.db import connection
+from django.test import Client
+
+from omgeving.audit.models import AccessLogEntry
+
+from .serving.test_slow_clients import BIN, _free_port, _start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("host", ["localhost", "org-a.localhost", "10.1.2.3:8000",
+                                  "unknown.localhost"])
+def test_health_and_readiness_answer_at_any_host(org_a, host):
+    client = Client(HTTP_HOST=host)
+    for path in ("/healthz", "/readyz", "/readyz/"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.content)
+        assert response.json()["status"] == "ok"
+        assert response["Cache-Control"] == "no-store"
+    assert client.get("/readyz").json()["database"] == "ok"
+
+
+def test_readiness_fails_without_the_database():
+    def unreachable(execute, sql, params, many, context):
+        raise ConnectionError("database down")
+
+    with connection.execute_wrapper(unreachable):
+        response = Client().get("/readyz")
+        assert Client().get("/healthz").status_code == 200  # alive, not ready
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_a_request_id_is_generated_echoed_and_logged(api_a, org_a):
+    response = api_a.get("/api/users/")
+    request_id = uuid.UUID(response["X-Request-Id"])
+    assert AccessLogEntry.objects.get(path="/api/users/").request_id == request_id
+    assert api_a.get("/api/users/")["X-Request-Id"] != str(request_id)  # one per request
+
+
+def test_the_callers_request_id_is_kept_when_it_is_a_uuid(api_a, org_a):
+    given = uuid.uuid4()
+    response = api_a.get("/api/users/", HTTP_X_REQUEST_ID=str(given))
+    assert response["X-Request-Id"] == str(given)
+    assert AccessLogEntry.objects.get(path="/api/users/").request_id == given
+    nginx_style = uuid.uuid4().hex  # nginx's $request_id: 32 hex digits
+    assert api_a.get("/api/me/", HTTP_X_REQUEST_ID=nginx_style)["X-Request-Id"] == str(
+        uuid.UUID(nginx_style))
+    for unsafe in ("<script>", "x" * 500, "abc\r\nSet-Cookie: a=b"):
+        echoed = api_a.get("/api/me/", HTTP_X_REQUEST_ID=unsafe)["X-Request-Id"]
+        assert uuid.UUID(echoed) and echoed != unsafe  # replaced, never written to the logs
+
+
+def test_errors_carry_the_request_id_too(anon_a):
+    response = anon_a.get("/api/users/")
+    assert response.status_code == 401 and uuid.UUID(response["X-Request-Id"])
+
+
+def test_json_log_lines_of_a_live_server(tmp_path):
+    """`omgeving serve` with OMGEVING_LOG_FORMAT=json: every line is a JSON object, and the
+    request's line carries its id, status and duration."""
+    env = {**os.environ, "OMGEVING_VAR_DIR": str(tmp_path), "OMGEVING_LOG_FORMAT": "json",
+           "OMGEVING_LOG_LEVEL": "INFO"}
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([BIN / "omgeving", "migrate", "-v0"], env=env, check=True)
+    port = _free_port()
+    log = tmp_path / "server.log"
+    with open(log, "w") as sink:
+        server = _start(env, port, stderr=sink)
+        try:
+            given = str(uuid.uuid4())
+            response = requests.get(f"http://127.0.0.1:{port}/api/", timeout=10, headers={
+                "Host": "nobody.localhost", "X-Request-Id": given})
+            assert response.status_code == 404 and response.headers["X-Request-Id"] == given
+        finally:
+            server.terminate()
+            server.wait(10)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # every line
+    assert any(entry["logger"] == "_granian" for entry in lines)  # the server's own, too
+    [line] = [entry for entry in lines if entry["request_id"] == given]
+    assert line["logger"] == "omgeving.request" and line["status"] == 404
+    assert line["path"] == "/api/" and line["method"] == "GET" and line["duration_ms"] >= 0
