@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from omgeving.accounts.api.views import MeView, UserViewSet
 from omgeving.api.converters import IdConverter
-from omgeving.api.views import ApiRootView
+from omgeving.api.views import ApiRootView, LiveSchemaView
 from omgeving.audit.api.views import AccessLogViewSet
 from omgeving.changes.api.views import ChangesView
 from omgeving.network.api.views import (
@@ -60,7 +60,7 @@ api_patterns = [
          name="legacy-token-refresh"),
     path("me/", MeView.as_view(), name="me"),
     path("changes/", ChangesView.as_view(), name="changes"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", LiveSchemaView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     *router.urls,

@@ -118,6 +118,10 @@ def add_problem_responses(result, generator, request, public):
     tombstoned = _detail_paths(lambda model, registration: hasattr(model, "all_objects"))
     for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
+            if operation.get("security") == [{}]:
+                # No authentication at all (token endpoints, the root, the schema): an empty
+                # list says so; `[{}]` ("optional") made generators demand a token for them.
+                operation["security"] = []
             responses = operation.setdefault("responses", {})
             codes = {400, 404, 406, 500}  # 400: too many query parameters, anywhere
             if path in versioned:

@@ -23,9 +23,15 @@ TOKEN_401 = OpenApiResponse(description="token problem")
 LOCKED_429 = OpenApiResponse(description="`too_many_attempts` (failed logins: locked out) or "
                              "`too_many_logins` (successful logins of one user too often); "
                              "`Retry-After` says when to try again")
+# The body is documented as JSON only: a form (application/x-www-form-urlencoded or
+# multipart/form-data) with the same fields is accepted as well, as by the original API, but
+# one body under three media types breaks mainstream client generators (openapi-python-client
+# produced token modules that could not be imported).
+JSON = "application/json"
+FORMS_TOO = (" The same fields are accepted as a form (`application/x-www-form-urlencoded` or "
+             "`multipart/form-data`), as by the original API.")
 BUSY_503 = OpenApiResponse(description="`login_busy`: too many password checks at once; "
                            "`Retry-After`")
-
 
 
 class TokenView(APIView):
@@ -54,10 +60,11 @@ class TokenView(APIView):
 
 class TokenObtainView(TokenView):
     @extend_schema(
-        operation_id="token_auth", summary="Obtain a token", request=CredentialsSerializer,
+        operation_id="token_auth", summary="Obtain a token",
+        request={JSON: CredentialsSerializer},
         responses={200: TokenSerializer, 429: LOCKED_429, 503: BUSY_503},
         description="Only an active Application user of this organisation gets a token. Any "
-        "other case answers 400 `invalid_credentials` with the same message.",
+        "other case answers 400 `invalid_credentials` with the same message." + FORMS_TOO,
     )
     def post(self, request):
         serializer = CredentialsSerializer(data=request.data)
@@ -67,13 +74,15 @@ class TokenObtainView(TokenView):
 
 class TokenRefreshView(TokenView):
     @extend_schema(
-        operation_id="token_refresh", summary="Refresh a token", request=RefreshSerializer,
+        operation_id="token_refresh", summary="Refresh a token",
+        request={JSON: RefreshSerializer},
         responses={200: TokenSerializer, 401: TOKEN_401, 429: LOCKED_429,
                    503: BUSY_503},
         description="Send the Application user's `username` and `password` (as the JO "
         "documentation says), or a still-valid `token`. Refreshing with a token keeps the "
         "original login time (`orig_iat`) and stops working `JWT_REFRESH_CAP` seconds "
-        "(default 3600) after it (401 `refresh_expired`): then log in with username and password.",
+        "(default 3600) after it (401 `refresh_expired`): then log in with username and "
+        "password." + FORMS_TOO,
     )
     def post(self, request):
         serializer = RefreshSerializer(data=request.data)
@@ -87,10 +96,10 @@ class TokenRefreshView(TokenView):
 
 class TokenVerifyView(TokenView):
     @extend_schema(
-        operation_id="token_verify", summary="Verify a token", request=VerifySerializer,
+        operation_id="token_verify", summary="Verify a token", request={JSON: VerifySerializer},
         responses={200: VerifiedSerializer, 401: TOKEN_401},
         description="200 with the token's claims when it would be accepted now, else 401 "
-        "whose `code` names the reason.",
+        "whose `code` names the reason." + FORMS_TOO,
     )
     def post(self, request):
         serializer = VerifySerializer(data=request.data)
