@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from omgeving.tenancy.services import create_organization, forget_all
 from omgeving.tokens.services import issue_token
 
+from . import error_codes
 from .helpers import client_for, make_app
 
 
@@ -52,6 +55,24 @@ def api_a(app_a, org_a):
 @pytest.fixture
 def anon_a(org_a):
     return client_for(org_a)
+
+
+def pytest_configure(config):
+    error_codes.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when the suite received a problem code its operation does not document
+    (tests/error_codes.py)."""
+    import yaml
+
+    schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "docs" / "openapi.yaml")
+                            .read_text())
+    problems = error_codes.undocumented(schema)
+    if problems:
+        print("\n\nProblem codes the suite received that docs/openapi.yaml does not list:\n  "
+              + "\n  ".join(problems))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_report_header(config):

@@ -41,8 +41,10 @@ class FeatureDisabled(Exception):
 
 
 def rule_error(field: str | None, message: str, code: str, *, conflict: bool = False):
-    """A rule's refusal, on a field (or the whole object when `field` is None)."""
-    cls = ConflictError if conflict else ValidationError
+    """A rule's refusal, on a field (or the whole object when `field` is None); a 409 when the
+    code's status in CODES is 409."""
+    status = CODES[code][0]  # KeyError: register the code in CODES first
+    cls = ConflictError if conflict or status == 409 else ValidationError
     error = ValidationError(message, code=code)
     return cls({field: error}) if field else cls(message, code=code)
 
@@ -102,3 +104,132 @@ class LoginRefused(Exception):
     def __init__(self, retry_after: int):
         self.retry_after = max(1, int(retry_after))
         super().__init__(self.message.format(seconds=self.retry_after))
+
+
+# --- Every code the API answers with -------------------------------------------------------
+# One table: the OpenAPI schema lists each operation's codes under their status from it
+# (omgeving/api/schema.py), `rule_error` refuses an unregistered code, and a test compares it
+# with every problem the test suite saw (tests/api/test_error_codes.py).
+CODES: dict[str, tuple[int, str]] = {
+    # 400 — the request itself
+    "invalid": (400, "A value is not valid."),
+    "required": (400, "A required field is missing."),
+    "unknown_parameter": (400, "A query parameter this resource does not take."),
+    "invalid_parameter": (400, "A query parameter's value is not valid."),
+    "too_many_parameters": (400, "More than 1000 query parameters or form fields."),
+    "parse_error": (400, "The body is not valid JSON."),
+    "nesting_too_deep": (400, "JSON nested deeper than 32 levels."),
+    "invalid_unicode": (400, "A JSON string that is not Unicode text."),
+    "unknown_field": (400, "A body key that is not a field (a typo is never dropped)."),
+    "read_only_field": (400, "A field that cannot be written."),
+    "not_a_list": (400, "A bulk request's items are not a list."),
+    "filter_unavailable": (400, "A filter of a feature this organisation has switched off."),
+    "invalid_length": (400, "A bulk request carries 1 to 1000 items."),
+    "invalid_cursor": (400, "A cursor this list or feed did not give."),
+    "invalid_content_length": (400, "Content-Length is not a number."),
+    "invalid_idempotency_key": (400, "The Idempotency-Key is empty or longer than 255 "
+                                     "characters."),
+    "invalid_host": (400, "This host is not served here."),
+    "bad_request": (400, "The request was refused."),
+    "external_id_mismatch": (400, "The body's external_id differs from the one in the path."),
+    "invalid_credentials": (400, "Unable to log in with the provided credentials."),
+    "ambiguous_credentials": (400, "Send a username and password, or a token: not both."),
+    # 400 — the rules of people
+    "invalid_role": (400, "An unknown role type."),
+    "role_required": (400, "A user needs at least one role type."),
+    "application_role_exclusive": (400, "The Application role type stands alone."),
+    "one_authorisation": (400, "A person has one default authorisation."),
+    "invalid_username": (400, "A username of letters, digits and @.+-_ only."),
+    "invalid_phone": (400, "Not a phone number."),
+    "invalid_bsn": (400, "Nine digits that pass the eleven-test."),
+    "invalid_network": (400, "Not an address range (CIDR)."),
+    "organization_immutable": (400, "A person's organisation cannot change."),
+    # 400 — the rules of the care network (omgeving/network/services.py)
+    "no_authorisation": (400, "Every person in a network has a default authorisation "
+                              "(rule 1)."),
+    "client_to_client": (400, "A client never relates directly to another client (rule 2)."),
+    "not_a_client": (400, "Direct relations, group clients and care statuses are for clients "
+                           "(rule 3)."),
+    "not_in_network": (400, "Application users and administrators are never in a care "
+                            "network."),
+    "self_relation": (400, "A person does not relate to themselves."),
+    "other_organization": (400, "Everyone involved belongs to this organisation."),
+    "end_before_start": (400, "The end date is before the start date."),
+    "date_out_of_range": (400, "Dates lie between 1900-01-01 and 2199-12-31."),
+    "not_a_professional": (400, "Group members and counselors are professionals (COUNSELOR, "
+                                "COUNSELOR_PLUS)."),
+    "inactive_person": (400, "Nobody new relates to a deactivated person."),
+    "exceeds_default_authorisation": (400, "A relation's authorisation stays within the "
+                                           "person's default one."),
+    "status_inactive": (400, "This care status is no longer in use."),
+    "invitation_token_invalid": (400, "This invitation link is not valid (or was used)."),
+    "invitation_expired": (400, "This invitation has expired."),
+    "invitation_not_pending": (400, "This invitation is no longer pending."),
+    # 401
+    "not_authenticated": (401, "No token: send `Authorization: JWT <token>`."),
+    "token_invalid": (401, TokenError.messages["token_invalid"]),
+    "token_expired": (401, TokenError.messages["token_expired"]),
+    "token_wrong_organization": (401, TokenError.messages["token_wrong_organization"]),
+    "token_revoked": (401, TokenError.messages["token_revoked"]),
+    "refresh_expired": (401, TokenError.messages["refresh_expired"]),
+    # 403
+    "missing_grant": (403, "The application lacks the grant named in `detail`."),
+    "role_not_assignable": (403, "Administrators and Application users are made in the admin "
+                                 "only."),
+    "user_not_manageable": (403, "Administrators and Application users are managed in the "
+                                 "admin only."),
+    "permission_denied": (403, "This action is not allowed."),
+    # 404
+    "not_found": (404, "No such object in this organisation."),
+    "organization_not_found": (404, OrganizationNotFound.message),
+    "feature_disabled": (404, "The feature is not switched on for this organisation."),
+    # 405-415
+    "method_not_allowed": (405, "This method is not allowed here."),
+    "not_acceptable": (406, "Only JSON is served."),
+    "request_timeout": (408, "The request body did not arrive within 30 seconds."),
+    "conflict": (409, "The change conflicts with existing data."),
+    "idempotency_key_in_use": (409, "A request with this Idempotency-Key still runs."),
+    "name_taken": (409, "This name is taken in this organisation."),
+    "username_taken": (409, "This username is taken in this organisation."),
+    "external_id_taken": (409, "This external_id is taken in this organisation."),
+    "duplicate_relation": (409, "This person already relates to this client in an "
+                                "overlapping period."),
+    "duplicate_membership": (409, "This person is already in this group in an overlapping "
+                                  "period."),
+    "in_use": (409, "Still in use: it cannot be deleted."),
+    "network_blocks_change": (409, "The change would break relations or memberships of the "
+                                   "person (each listed under `errors`): end those first."),
+    "deleted": (410, "The object was deleted: remove your copy."),
+    "cursor_expired": (410, "Events after this cursor were pruned: resynchronise."),
+    "length_required": (411, "Send the body with a Content-Length."),
+    "precondition_failed": (412, "If-Match names another version: the object changed since "
+                                 "you read it."),
+    "body_too_large": (413, "The body is too large (8 KiB for the token endpoints, 1 MiB for "
+                            "the rest)."),
+    "unsupported_media_type": (415, "The body is not in a media type this operation takes."),
+    "idempotency_key_reused": (422, "This Idempotency-Key was used for another request."),
+    "too_many_attempts": (429, "Too many failed logins; Retry-After says when to try again."),
+    "too_many_logins": (429, "Too many successful logins of this user; Retry-After."),
+    "server_error": (500, "Unexpected server error; no internals are disclosed."),
+    "login_busy": (503, "Too many password checks at once; Retry-After."),
+}
+
+# Field validation codes of any body field (Django REST framework's own), documented once.
+FIELD_CODES = ("invalid", "required", "null", "blank", "max_length", "min_length",
+               "max_value", "min_value", "invalid_choice", "does_not_exist", "incorrect_type",
+               "not_a_list", "empty", "max_digits", "max_decimal_places", "date", "datetime",
+               "unique")
+
+
+def raises(*codes: str, also=()):
+    """Declare the codes a service (or an API method) can answer with, besides those of the
+    functions in `also` it calls. The schema lists them on the operations that call it."""
+    unknown = [c for c in codes if c not in CODES]
+    if unknown:
+        raise ValueError(f"unregistered error code(s) {unknown}: add them to errors.CODES")
+
+    def mark(function):
+        function.raises = frozenset(codes).union(*(getattr(f, "raises", ()) for f in also))
+        return function
+
+    return mark

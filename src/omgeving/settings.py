@@ -292,7 +292,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["omgeving.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "omgeving.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["omgeving.api.filters.StrictFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "omgeving.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "omgeving.api.errors.exception_handler",
     # OPTIONS is not part of the API (no CORS, the schema describes everything): 405.
     "DEFAULT_METADATA_CLASS": None,

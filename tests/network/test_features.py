@@ -28,7 +28,7 @@ def test_features_are_off_by_default(api_a, org_a):
         response = api_a.get(path)
         assert response.status_code == 404 and response.json()["code"] == "feature_disabled"
     response = api_a.get("/api/users/?care_status=1")
-    assert response.status_code == 400 and response.json()["code"] == "feature_disabled"
+    assert response.status_code == 400 and response.json()["code"] == "filter_unavailable"
 
 
 def test_families(api_a, on):

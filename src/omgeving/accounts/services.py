@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from omgeving.errors import ConflictError, NotAllowedError
+from omgeving.errors import ConflictError, NotAllowedError, raises
 from omgeving.tenancy.models import Organization
 
 from . import grants as grants_module
 from .models import AUTHORISATIONS, Role, User
 
 
+@raises("invalid_role", "role_required", "application_role_exclusive", "one_authorisation")
 def role_fields(roles: Iterable[str]) -> dict:
     """Turn a list of role types into the user's role fields, enforcing the rules:
 
@@ -85,6 +86,7 @@ def _taken_values(organization, names, keys, exclude_pk=None) -> tuple[set, set]
     return taken_names & set(names), taken_keys & set(keys)
 
 
+@raises("username_taken", "external_id_taken")
 def check_unique(user: User) -> None:
     """Username, and external_id when set, are unique within the user's organisation."""
     names, keys = _taken_values(user.organization, [user.username],
@@ -127,6 +129,8 @@ def _insert(user: User) -> None:
 
 
 @transaction.atomic
+@raises("conflict", "invalid_username", "invalid_phone", "invalid_bsn", "invalid_network",
+        "organization_immutable", "network_blocks_change", also=(role_fields, check_unique))
 def save_user(
     user: User, *, roles: Iterable[str] | None = None, password: str | None = None
 ) -> User:
@@ -139,6 +143,7 @@ def save_user(
 
 
 @transaction.atomic
+@raises("role_not_assignable", also=(save_user,))
 def create_users_via_api(organization: Organization, items: list[dict]) -> list:
     """Many new persons at once (the bulk endpoint): each under the same rules as
     `create_user_via_api` — what an application may give, `_prepare`, uniqueness — with the
@@ -254,6 +259,7 @@ def deactivate_user(user: User) -> User:
 API_ASSIGNABLE_ROLES = frozenset(AUTHORISATIONS)
 
 
+@raises("role_not_assignable")
 def check_roles_assignable_by_api(roles: Iterable[str]) -> None:
     forbidden = sorted(set(roles) - API_ASSIGNABLE_ROLES)
     if forbidden:
@@ -263,12 +269,14 @@ def check_roles_assignable_by_api(roles: Iterable[str]) -> None:
         )
 
 
+@raises(also=(check_roles_assignable_by_api, save_user))
 def create_user_via_api(*, organization: Organization, roles: Iterable[str], **fields) -> User:
     """An application creates persons with care authorisations only (403 otherwise)."""
     check_roles_assignable_by_api(roles)
     return create_user(organization=organization, roles=roles, **fields)
 
 
+@raises("user_not_manageable", "role_not_assignable", also=(save_user,))
 def update_user_via_api(user: User, *, roles: Iterable[str] | None = None, **fields) -> User:
     check_manageable_by_api(user)
     if roles is not None:
@@ -276,11 +284,13 @@ def update_user_via_api(user: User, *, roles: Iterable[str] | None = None, **fie
     return update_user(user, roles=roles, **fields)
 
 
+@raises("user_not_manageable")
 def deactivate_user_via_api(user: User) -> User:
     check_manageable_by_api(user)
     return deactivate_user(user)
 
 
+@raises("user_not_manageable")
 def check_manageable_by_api(user: User) -> None:
     if user.is_administrator or user.is_application or user.is_superuser:
         raise NotAllowedError(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+from omgeving.errors import CODES, FIELD_CODES
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -12,12 +17,12 @@ PROBLEM_SCHEMA = {
     "required": ["type", "title", "status", "detail", "code"],
     "properties": {
         "type": {"type": "string", "format": "uri",
-                 "example": "urn:omgeving:problem:token_expired"},
-        "title": {"type": "string", "example": "Unauthorized"},
-        "status": {"type": "integer", "example": 401},
-        "detail": {"type": "string"},
-        "code": {"type": "string", "description": "Machine-readable reason.",
-                 "example": "token_expired"},
+                 "description": "`urn:omgeving:problem:<code>`."},
+        "title": {"type": "string", "description": "The HTTP status's reason phrase."},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "For people; its wording may change."},
+        "code": {"type": "string", "description": "Machine-readable reason: each "
+                 "operation lists the codes it can give under each status."},
         "errors": {
             "type": "array",
             "description": "Field errors (400 and 409).",
@@ -36,51 +41,26 @@ PROBLEM_SCHEMA = {
     },
 }
 
-DESCRIPTIONS = {
-    400: "Invalid request: a field error, a missing field, or an unknown or invalid query "
-    "parameter; resources accept no query parameters beyond those documented (`code`: "
-    "`invalid`, `required`, `unknown_parameter`, `invalid_parameter`, `invalid_credentials`, "
-    "a care-network rule such as `client_to_client`, `not_a_client`, `inactive_person`, "
-    "`exceeds_default_authorisation`, `date_out_of_range`; malformed input: `parse_error`, "
-    "`nesting_too_deep` (JSON deeper than 32 levels), `invalid_unicode`, `invalid_cursor` (a "
-    "list's or the feed's cursor that it did not give), "
-    "`too_many_parameters` (over 1000 query parameters or form fields), ...).",
-    401: "Not authenticated (`code`: `not_authenticated`, `token_invalid`, `token_expired`, "
-    "`token_wrong_organization`, `token_revoked`). Carries `WWW-Authenticate: JWT realm=\"api\"`.",
-    403: "Authenticated, but this action is not allowed (`code`: `missing_grant` — the "
-    "application lacks the grant named in `detail` —, `role_not_assignable`, "
-    "`user_not_manageable`, `permission_denied`).",
-    404: "No such object in this organisation, or no active organisation at this host "
-    "(`code`: `not_found`, `organization_not_found`).",
-    406: "The `Accept` header asks for a representation other than JSON (`code`: "
-    "`not_acceptable`).",
-    408: "The request body did not arrive in time (`code`: `request_timeout`; the embedded "
-    "server waits 30 seconds).",
-    409: "Conflicts with existing data, or a request with this Idempotency-Key still runs "
-    "(`code`: `username_taken`, `external_id_taken`, `idempotency_key_in_use`, "
-    "`duplicate_relation`, `duplicate_membership`, `in_use`, `network_blocks_change` — a "
-    "change of a person that would break their relations, each listed under `errors` —, "
-    "`conflict`).",
-    410: "Gone (`code`: `deleted` — the object was deleted: remove your copy; or "
-    "`cursor_expired` — events after this cursor were pruned; the detail says how to "
-    "resynchronise).",
-    411: "A chunked body the server did not read (`code`: `length_required`); send a "
-    "`Content-Length`.",
-    412: "`If-Match` names another version than the object's current ETag: it changed since "
-    "you read it (`code`: `precondition_failed`); nothing was changed. Read it again.",
-    413: "The request body is too large (`code`: `body_too_large`): 8 KiB for the token "
-    "endpoints, 1 MiB (OMGEVING_MAX_BODY) for the rest; refused before it is read.",
-    415: "The request body is not in a media type the operation takes: JSON, and for the "
-    "token endpoints also form or multipart data (`code`: `unsupported_media_type`).",
-    429: "Too many failed logins for this username from this address, for this username, or "
-    "from this address at this organisation (`code`: `too_many_attempts`), or too many "
-    "successful logins of one user (`too_many_logins`); the `Retry-After` header gives the "
-    "seconds to wait.",
-    503: "Too many password checks at once (`code`: `login_busy`); `Retry-After` says when "
-    "to try again.",
-    422: "This Idempotency-Key was used for another request (`code`: "
-    "`idempotency_key_reused`); use a new key.",
-    500: "Unexpected server error (`code`: `server_error`); no internals are disclosed.",
+# What each status means; the codes each operation can give follow it (errors.CODES).
+HEADLINES = {
+    400: "Invalid request: the body, a field, a query parameter or one of the rules.",
+    401: "Not authenticated. Carries `WWW-Authenticate: JWT realm=\"api\"`.",
+    403: "Authenticated, but not allowed.",
+    404: "Not found in this organisation.",
+    405: "Method not allowed.",
+    406: "The `Accept` header asks for a representation other than JSON.",
+    408: "The request body did not arrive in time.",
+    409: "Conflicts with existing data, or with a request still running.",
+    410: "Gone.",
+    411: "A chunked body the server did not read.",
+    412: "`If-Match` names another version than the object's current ETag; nothing was changed. "
+         "Read it again.",
+    413: "The request body is too large; refused before it is read.",
+    415: "Not a media type this operation takes.",
+    422: "The Idempotency-Key was used for another request.",
+    429: "Too many logins; the `Retry-After` header gives the seconds to wait.",
+    500: "Unexpected server error.",
+    503: "Busy; the `Retry-After` header gives the seconds to wait.",
 }
 
 
@@ -101,15 +81,83 @@ class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
         }
 
 
-def _problem(code: int) -> dict:
-    return {"description": DESCRIPTIONS[code],
-            "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
+# Codes of the frame, by what an operation is (the rest come from the services it calls).
+ANYWHERE = {"too_many_parameters", "invalid_host", "organization_not_found", "not_acceptable",
+            "server_error"}
+AUTHENTICATED = {"unknown_parameter", "not_authenticated", "token_invalid", "token_expired",
+                 "token_wrong_organization", "token_revoked", "missing_grant"}
+WITH_BODY = {"parse_error", "nesting_too_deep", "invalid_unicode", "unknown_field",
+             "read_only_field", "invalid", "required", "invalid_content_length",
+             "request_timeout", "length_required", "body_too_large", "unsupported_media_type"}
+IDEMPOTENT_POST = {"invalid_idempotency_key", "idempotency_key_in_use",
+                   "idempotency_key_reused"}
+WRITE_ACTIONS = {"create", "update", "partial_update", "upsert", "bulk"}
+
+
+def operation_codes(view, method: str) -> set[str]:
+    """The codes an operation's own code can give: what its handler, its serializer's
+    services and its destroy service declare with `errors.raises`, and `feature_disabled`
+    when it belongs to a feature."""
+    action = getattr(view, "action", None) or method.lower()
+    codes = set(getattr(getattr(view, action, None), "raises", ()))
+    if getattr(view, "feature", None):
+        codes.add("feature_disabled")
+    if action in WRITE_ACTIONS:
+        serializer_class = view.get_serializer_class()
+        for name in ("save_service", "create", "update", "create_many"):
+            codes |= getattr(getattr(serializer_class, name, None), "raises", set())
+    if action == "destroy":
+        for name in ("destroy_service", "perform_destroy"):
+            codes |= getattr(getattr(view, name, None), "raises", set())
+    return codes
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Marks each operation with the codes of its own code (`x-raises`, consumed by
+    add_problem_responses below)."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None:
+            operation["x-raises"] = sorted(operation_codes(self.view, method))
+        return operation
+
+
+def _example(code: str) -> dict:
+    status, meaning = CODES[code]
+    return {"summary": meaning, "value": {
+        "type": f"urn:omgeving:problem:{code}", "title": HTTPStatus(status).phrase,
+        "status": status, "detail": meaning, "code": code}}
+
+
+def _document(responses: dict, codes: set[str], with_fields: bool) -> None:
+    """One problem response per status of `codes`: the status's headline, each code with its
+    meaning, and an example per code."""
+    by_status: dict[int, list[str]] = {}
+    for code in sorted(codes):
+        by_status.setdefault(CODES[code][0], []).append(code)
+    for status, status_codes in sorted(by_status.items()):
+        lines = [f"- `{code}`: {CODES[code][1]}" for code in status_codes]
+        if status == 400 and with_fields:
+            lines.append("- a field's or query parameter's own check, under `errors` (and as "
+                         "`code` when it is the only error): "
+                         + ", ".join(f"`{c}`" for c in FIELD_CODES))
+        previous = responses.get(str(status), {})
+        responses[str(status)] = {
+            "description": HEADLINES[status] + "\n\n" + "\n".join(lines),
+            **({"headers": previous["headers"]} if "headers" in previous else {}),
+            "content": {"application/problem+json": {
+                "schema": PROBLEM_REF,
+                "examples": {code: {"$ref": f"#/components/examples/{code}"}
+                             for code in status_codes}}},
+        }
 
 
 def add_problem_responses(result, generator, request, public):
     """Postprocessing hook: every operation lists every status code it can return."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
+    result["components"]["examples"] = {code: _example(code) for code in sorted(CODES)}
     for name, component in schemas.items():
         # Request bodies are strict: an unknown field is a 400 `unknown_field`.
         if name.endswith("Request") and component.get("type") == "object":
@@ -123,29 +171,40 @@ def add_problem_responses(result, generator, request, public):
                 # list says so; `[{}]` ("optional") made generators demand a token for them.
                 operation["security"] = []
             responses = operation.setdefault("responses", {})
-            codes = {400, 404, 406, 500}  # 400: too many query parameters, anywhere
+            codes = ANYWHERE | set(operation.pop("x-raises", ()))
+            authenticated = any("jwtAuth" in r for r in operation.get("security", []))
+            if "{" in path:
+                codes.add("not_found")
             if path in versioned:
                 _conditional(method, operation, responses)
+                if method in ("put", "patch", "delete"):
+                    codes.add("precondition_failed")
             if path in tombstoned and method in ("get", "put", "patch", "delete"):
-                codes.add(410)
+                codes.add("deleted")
             if path.endswith("/bulk/") and method == "post":
                 _bulk_request(path, operation, result)
+                codes |= {"not_a_list", "invalid_length"}
             if path.endswith("/external/{external_id}/") and "200" in responses:
                 # An upsert answers the object either way: 201 created, 200 replaced.
                 responses["201"] = {**responses["200"], "description": "Created."}
                 responses["200"] = {**responses["200"], "description": "Replaced."}
-            if any("jwtAuth" in requirement for requirement in operation.get("security", [])):
-                codes |= {400, 401, 403}  # 400: every resource rejects unknown parameters
+                codes.add("external_id_mismatch")
+            if authenticated:
+                codes |= AUTHENTICATED
             if "requestBody" in operation:
-                codes |= {400, 408, 411, 413, 415}
-            if path.endswith("/external/{external_id}/"):
-                codes.add(409)  # the same conflicts as POST and PUT
-            if method == "post" and any("jwtAuth" in r for r in operation.get("security", [])):
-                codes |= {409, 422}
+                codes |= WITH_BODY
+            if method == "post" and authenticated:
+                codes |= IDEMPOTENT_POST
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
-                    codes.add(400)
+                    codes |= {"unknown_parameter", "invalid_parameter"}
+                    if parameter["name"] == "cursor":
+                        codes.add("invalid_cursor")
+                    if parameter["name"] == "page":
+                        codes.add("not_found")  # a page past the end
+                    if parameter["name"] == "care_status":
+                        codes.add("filter_unavailable")
                     schema = parameter.get("schema", {})
                     if schema.get("type") == "string" and "enum" not in schema:
                         # An empty value is a 400, never "no filter" (an empty cursor says
@@ -157,12 +216,8 @@ def add_problem_responses(result, generator, request, public):
                             schema["maxLength"] = FILTER_MAX_LENGTH[parameter["name"]]
                         if "format" not in schema and "pattern" not in schema:
                             schema["pattern"] = "^[^\\u0000]*$"
-            for code in sorted(codes):
-                responses.setdefault(str(code), _problem(code))
-            for code, response in responses.items():
-                # Codes a view declares itself (e.g. 409) get the shared problem description.
-                if int(code) in DESCRIPTIONS and not response.get("content"):
-                    responses[code] = _problem(int(code))
+            _document(responses, codes, "requestBody" in operation or any(
+                p.get("in") == "query" for p in operation.get("parameters", [])))
     return result
 
 

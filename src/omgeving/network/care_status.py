@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from omgeving.accounts.models import Role, User
+from omgeving.errors import raises
 from omgeving.errors import rule_error as _error
 from omgeving.tenancy.features import require
 from omgeving.tenancy.services import delete_unless_in_use, save_unique
@@ -23,16 +24,19 @@ def current_care_status(client: User) -> ClientCareStatus | None:
             .filter(client=client).select_related("status").first())
 
 
+@raises("name_taken")
 def save_care_status(status: CareStatus, *, actor: User | None = None) -> CareStatus:
     require(status.organization, "care_status")
     return save_unique(status, "name")
 
 
+@raises("in_use")
 def delete_care_status(status: CareStatus) -> None:
     delete_unless_in_use(status, "Clients have (had) this care status.")
 
 
 @transaction.atomic
+@raises("not_a_client", "other_organization", "status_inactive")
 def set_care_status(client: User, status: CareStatus, set_by: User | None) -> ClientCareStatus:
     require(client.organization, "care_status")
     if client.authorisation != Role.CLIENT or client.is_application or client.is_administrator:

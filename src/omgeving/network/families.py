@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from omgeving.accounts.models import User
+from omgeving.errors import raises
 from omgeving.errors import rule_error as _error
 from omgeving.tenancy.features import require
 from omgeving.tenancy.services import tombstone
@@ -19,6 +20,8 @@ from .services import check_in_network, check_same_organization
 
 
 @transaction.atomic
+@raises("external_id_taken", "feature_disabled",
+        also=(check_same_organization, check_in_network))
 def save_family(family: Family, members: list[User] | None = None) -> Family:
     require(family.organization, "families")
     if family.external_id == "":

@@ -26,6 +26,7 @@ from django.utils.crypto import get_random_string
 
 from omgeving.accounts import services as accounts
 from omgeving.accounts.models import Role, User
+from omgeving.errors import raises
 from omgeving.errors import rule_error as _error
 from omgeving.tenancy.features import require
 
@@ -39,6 +40,8 @@ def _hash(token: str) -> str:
 
 
 @transaction.atomic
+@raises("required", "not_a_client", "client_to_client", "not_a_professional",
+        "end_before_start", also=(services.check_same_organization,))
 def create_invitation(invitation: Invitation) -> tuple[Invitation, str]:
     """Validate and store; returns the invitation and its single-use link token (shown once,
     stored only as a hash)."""
@@ -87,6 +90,7 @@ def create_invitation(invitation: Invitation) -> tuple[Invitation, str]:
     return invitation, token
 
 
+@raises("invitation_token_invalid", "invitation_expired", "invitation_not_pending")
 def _pending_by_token(org, token: str) -> Invitation:
     invitation = (Invitation.objects.for_organization(org).select_for_update()
                   .filter(token_hash=_hash(token)).first() if token else None)
@@ -112,6 +116,7 @@ def _new_person(invitation: Invitation, authorisation: str) -> User:
 
 
 @transaction.atomic
+@raises(also=(_pending_by_token, services.save_relation))
 def accept_invitation(organization, token: str) -> Invitation:
     require(organization, "invitations")
     invitation = _pending_by_token(organization, token)
@@ -139,6 +144,7 @@ def accept_invitation(organization, token: str) -> Invitation:
 
 
 @transaction.atomic
+@raises(also=(_pending_by_token,))
 def decline_invitation(organization, token: str) -> Invitation:
     require(organization, "invitations")
     invitation = _pending_by_token(organization, token)
@@ -150,6 +156,7 @@ def decline_invitation(organization, token: str) -> Invitation:
 
 
 @transaction.atomic
+@raises("invitation_not_pending")
 def revoke_invitation(invitation: Invitation) -> Invitation:
     require(invitation.organization, "invitations")
     if invitation.effective_state != Invitation.State.PENDING:

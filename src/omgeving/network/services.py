@@ -34,7 +34,7 @@ from django.db.models import Q
 
 from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role, User
-from omgeving.errors import ConflictError, NotAllowedError
+from omgeving.errors import ConflictError, NotAllowedError, raises
 from omgeving.errors import rule_error as _error
 from omgeving.tenancy.services import (
     check_unique,
@@ -51,6 +51,7 @@ ORDER = (Role.EXTERNAL, Role.GUARDIAN, Role.COUNSELOR, Role.COUNSELOR_PLUS)
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2199, 12, 31)
 
 
+@raises("not_in_network", "no_authorisation")
 def check_in_network(user: User, field: str) -> None:
     if user.is_application or user.is_administrator or user.is_superuser:
         raise _error(field, "Application users and administrators are never part of a care "
@@ -60,6 +61,7 @@ def check_in_network(user: User, field: str) -> None:
                      "has none.", "no_authorisation")
 
 
+@raises("other_organization")
 def check_same_organization(obj, *users_and_fields) -> None:
     for user, field in users_and_fields:
         if user.organization_id != obj.organization_id:
@@ -67,6 +69,7 @@ def check_same_organization(obj, *users_and_fields) -> None:
                          "other_organization")
 
 
+@raises("date_out_of_range", "end_before_start")
 def check_period(obj) -> None:
     for field in ("start_date", "end_date"):
         value = getattr(obj, field)
@@ -77,6 +80,7 @@ def check_period(obj) -> None:
         raise _error("end_date", "The end date is before the start date.", "end_before_start")
 
 
+@raises("exceeds_default_authorisation")
 def check_within_default(person: User, authorisation: str, field: str) -> None:
     """A relation never gives a person more than their default authorisation allows."""
     default = person.authorisation
@@ -86,6 +90,7 @@ def check_within_default(person: User, authorisation: str, field: str) -> None:
                      f"cannot give them {authorisation}.", "exceeds_default_authorisation")
 
 
+@raises("inactive_person")
 def check_active(*users_and_fields) -> None:
     for user, field in users_and_fields:
         if not user.is_active:
@@ -99,6 +104,7 @@ def grants_bsn(authorisation: str) -> bool:
     return "bsn" in ABOUT_THE_CLIENT.get(authorisation, ())
 
 
+@raises("missing_grant")
 def check_bsn_grant(actor: User | None, authorisation: str) -> None:
     """Giving someone sight of a client's BSN takes the writer's own `bsn` grant."""
     if actor is not None and actor.is_application and grants_bsn(authorisation) \
@@ -130,6 +136,9 @@ def _overlapping(queryset, obj):
     return queryset.filter(Q(end_date__isnull=True) | Q(end_date__gte=obj.start_date))
 
 
+@raises("self_relation", "client_to_client", "not_a_client", "duplicate_relation",
+        also=(check_same_organization, check_in_network, check_within_default,
+              check_period, check_active, check_bsn_grant))
 def check_relation(relation: Relation, *, actor: User | None = None,
                    widening: bool = True) -> None:
     client, person = relation.client, relation.person
@@ -157,6 +166,7 @@ def check_relation(relation: Relation, *, actor: User | None = None,
 
 
 @transaction.atomic
+@raises("external_id_taken", also=(check_relation,))
 def save_relation(relation: Relation, *, actor: User | None = None) -> Relation:
     if relation.external_id == "":
         relation.external_id = None
@@ -171,18 +181,22 @@ def save_relation(relation: Relation, *, actor: User | None = None) -> Relation:
     return relation
 
 
+@raises("name_taken", "external_id_taken")
 def save_relation_type(relation_type: RelationType, *, actor: User | None = None):
     return save_unique(relation_type, "name", "external_id")
 
 
+@raises("in_use")
 def delete_relation_type(relation_type: RelationType) -> None:
     delete_unless_in_use(relation_type, "Relations use this relation type.")
 
 
+@raises("name_taken", "external_id_taken")
 def save_group(group: Group, *, actor: User | None = None) -> Group:
     return save_unique(group, "name", "external_id")
 
 
+@raises("in_use")
 def delete_group(group: Group) -> None:
     """A group with memberships, ended ones included, stays for the history."""
     delete_unless_in_use(group, "The group has (had) members or clients; end their "
@@ -207,6 +221,7 @@ def end_relation(relation: Relation, end_date) -> Relation:
     return save_relation(relation)
 
 
+@raises("not_a_professional", also=(check_within_default, check_bsn_grant))
 def _check_member_role(member: GroupMember, actor, widening: bool) -> None:
     """A group member is a professional, in a role within their default authorisation."""
     if member.user.authorisation not in PROFESSIONALS:
@@ -217,6 +232,7 @@ def _check_member_role(member: GroupMember, actor, widening: bool) -> None:
         check_bsn_grant(actor, member.role)
 
 
+@raises("not_a_client")
 def _check_client_role(entry: GroupClient, actor, widening: bool) -> None:
     if entry.client.authorisation != Role.CLIENT:
         raise _error("client", "Only clients are a group's clients.", "not_a_client")
@@ -225,6 +241,9 @@ def _check_client_role(entry: GroupClient, actor, widening: bool) -> None:
 ROLE_CHECKS = {GroupMember: _check_member_role, GroupClient: _check_client_role}
 
 
+@raises("other_organization", "duplicate_membership",
+        also=(check_same_organization, check_in_network, check_period, check_active,
+              _check_member_role, _check_client_role))
 def check_membership(entry: Membership, *, actor: User | None = None,
                      widening: bool = True) -> None:
     """The rules of a group membership, for members and clients alike."""
@@ -246,6 +265,7 @@ def check_membership(entry: Membership, *, actor: User | None = None,
 
 
 @transaction.atomic
+@raises("external_id_taken", also=(check_membership,))
 def save_membership(entry: Membership, *, actor: User | None = None) -> Membership:
     widening = _widens(entry, ("group_id", f"{entry.person_field}_id",
                                *(("role",) if isinstance(entry, GroupMember) else ())))

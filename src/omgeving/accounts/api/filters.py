@@ -52,7 +52,7 @@ class UserFilterSet(ModifiedSinceFilterSet):
         if not organization.has_feature("care_status"):
             raise exceptions.ValidationError({name: [exceptions.ErrorDetail(
                 "Care status is not switched on for this organisation.",
-                code="feature_disabled")]})
+                code="filter_unavailable")]})
         latest = (ClientCareStatus.objects.for_organization(organization)
                   .filter(client=OuterRef("pk")).order_by("-set_at", "-id").values("status")[:1])
         return queryset.annotate(current_care_status=Subquery(latest)).filter(

@@ -10,6 +10,7 @@ from omgeving.api.serializers import (
     RowsSerializerMixin,
     StrictModelSerializer,
 )
+from omgeving.errors import raises
 
 from .. import services
 from ..grants import Grant
@@ -103,14 +104,17 @@ class UserSerializer(StrictModelSerializer):
         services.role_fields(roles)  # combination rules → 400 with the rule's code
         return roles
 
+    @raises(also=(services.create_user_via_api,))
     def create(self, validated_data):
         return services.create_user_via_api(organization=self.context["organization"],
                                             **validated_data)
 
+    @raises(also=(services.create_users_via_api,))
     def create_many(self, validated: list[dict]) -> list:
         """New persons of a bulk request, at once (see BulkUpsertMixin)."""
         return services.create_users_via_api(self.context["organization"], validated)
 
+    @raises(also=(services.update_user_via_api,))
     def update(self, instance, validated_data):
         return services.update_user_via_api(instance, **validated_data)
 

@@ -16,6 +16,7 @@ from omgeving.api.viewsets import (
     OrganizationViewSet,
     UpsertMixin,
 )
+from omgeving.errors import raises
 
 from .. import services
 from ..grants import Grant
@@ -64,6 +65,7 @@ class UserViewSet(BulkUpsertMixin, UpsertMixin, OrganizationViewSet, ListModelMi
     def get_serializer_class(self):
         return UserListSerializer if self.action == "list" else UserSerializer
 
+    @raises(also=(services.deactivate_user_via_api,))
     def perform_destroy(self, instance):
         services.deactivate_user_via_api(instance)
 

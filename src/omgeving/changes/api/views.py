@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from omgeving.accounts import grants
+from omgeving.errors import raises
 
 from .. import services
 from .serializers import ChangeEventSerializer, ChangesQuerySerializer, ChangesSerializer
@@ -26,6 +27,7 @@ class ChangesView(APIView):
         "cursor whose next event was pruned answers 410 `cursor_expired`. Deleting a user "
         "deactivates it (`updated`); ending a relation or membership is `updated` (its end "
         "date), removing one that had not started `deleted`.")
+    @raises("invalid_cursor", "cursor_expired")
     def get(self, request):
         unknown = sorted(set(request.query_params) - set(ChangesQuerySerializer().fields))
         if unknown:

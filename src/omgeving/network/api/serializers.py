@@ -10,6 +10,7 @@ from omgeving.api.serializers import (
     StrictModelSerializer,
     StrictSerializer,
 )
+from omgeving.errors import raises
 
 from .. import care_status, families, invitations, services
 from ..models import (
@@ -198,11 +199,13 @@ class FamilySerializer(StrictModelSerializer):
             self.context.get("organization"))
         return fields
 
+    @raises(also=(families.save_family,))
     def create(self, validated_data):
         members = validated_data.pop("member_users", None)
         return families.save_family(
             Family(organization=self.context["organization"], **validated_data), members)
 
+    @raises(also=(families.save_family,))
     def update(self, instance, validated_data):
         members = validated_data.pop("member_users", None)
         for name, value in validated_data.items():
@@ -263,6 +266,7 @@ class CreatedInvitationSerializer(InvitationSerializer):
     token = serializers.CharField(read_only=True, help_text="The single-use link token, "
                                   "shown only now; it goes into the link the invitee opens.")
 
+    @raises(also=(invitations.create_invitation,))
     def create(self, validated_data):
         invitation, token = invitations.create_invitation(Invitation(
             organization=self.context["organization"], invited_by=self.context["actor"],

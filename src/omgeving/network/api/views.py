@@ -19,8 +19,10 @@ from omgeving.api.viewsets import (
     OrganizationViewSet,
     UpsertMixin,
 )
+from omgeving.errors import raises
 
 from .. import access, care_status, invitations, services
+from ..care_status import set_care_status as set_client_care_status
 from ..models import (
     CareStatus,
     ClientCareStatus,
@@ -286,6 +288,7 @@ class UserCareStatusViewSet(OrganizationViewSet):
                    description="Appends to the history; the new status is current from now. "
                    "`set_by` is the Application user.")
     @care_status.mapping.post
+    @raises(also=(set_client_care_status,))  # (`care_status` here is the action)
     def set_care_status(self, request, pk=None):
         client = self.get_object()
         serializer = SetCareStatusSerializer(data=request.data,
@@ -342,18 +345,21 @@ class InvitationViewSet(OrganizationViewSet, ListModelMixin, mixins.RetrieveMode
                    "the relation (with the invitation's authorisation and end date); the "
                    "token is then used up.")
     @action(detail=False, methods=["post"])
+    @raises(also=(invitations.accept_invitation,))
     def accept(self, request):
         return self._by_token(request, invitations.accept_invitation)
 
     @extend_schema(summary="Decline an invitation", request=InvitationTokenSerializer,
                    responses={200: InvitationSerializer})
     @action(detail=False, methods=["post"])
+    @raises(also=(invitations.decline_invitation,))
     def decline(self, request):
         return self._by_token(request, invitations.decline_invitation)
 
     @extend_schema(summary="Revoke a pending invitation", request=None,
                    responses={200: InvitationSerializer})
     @action(detail=True, methods=["post"])
+    @raises(also=(invitations.revoke_invitation,))
     def revoke(self, request, pk=None):
         invitation = invitations.revoke_invitation(self.get_object())
         return Response(InvitationSerializer(invitation,

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from omgeving.api.parsers import StrictJSONParser
+from omgeving.errors import TokenError, raises
 
 from .. import services
 from ..authentication import WWW_AUTHENTICATE
@@ -28,6 +29,7 @@ LOCKED_429 = OpenApiResponse(description="`too_many_attempts` (failed logins: lo
 # one body under three media types breaks mainstream client generators (openapi-python-client
 # produced token modules that could not be imported).
 JSON = "application/json"
+TOKEN_CODES = tuple(TokenError.messages)
 FORMS_TOO = (" The same fields are accepted as a form (`application/x-www-form-urlencoded` or "
              "`multipart/form-data`), as by the original API.")
 BUSY_503 = OpenApiResponse(description="`login_busy`: too many password checks at once; "
@@ -66,6 +68,7 @@ class TokenObtainView(TokenView):
         description="Only an active Application user of this organisation gets a token. Any "
         "other case answers 400 `invalid_credentials` with the same message." + FORMS_TOO,
     )
+    @raises("invalid_credentials", "too_many_attempts", "too_many_logins", "login_busy")
     def post(self, request):
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -84,6 +87,8 @@ class TokenRefreshView(TokenView):
         "(default 3600) after it (401 `refresh_expired`): then log in with username and "
         "password." + FORMS_TOO,
     )
+    @raises("invalid_credentials", "ambiguous_credentials", "too_many_attempts",
+            "too_many_logins", "login_busy", *TOKEN_CODES)
     def post(self, request):
         serializer = RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -101,6 +106,7 @@ class TokenVerifyView(TokenView):
         description="200 with the token's claims when it would be accepted now, else 401 "
         "whose `code` names the reason." + FORMS_TOO,
     )
+    @raises(*TOKEN_CODES)
     def post(self, request):
         serializer = VerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
