@@ -5,6 +5,7 @@ server with the parsed answers read back."""
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,10 @@ def test_every_generated_module_imports(generated):
     assert len(modules) > 100 and "api.token_auth.token_auth" in modules
     for name in modules:
         importlib.import_module(f"{PACKAGE}.{name}" if name != "__init__" else PACKAGE)
+    untyped = [f"{path.name}: {line.strip()}" for path in (generated / "models").glob("*.py")
+               for line in path.read_text().splitlines()
+               if re.match(r"    \w+: .*\bAny\b", line) and "additional_properties" not in line]
+    assert untyped == []  # every field has a type (email was Any)
 
 
 @pytest.mark.django_db(transaction=True)

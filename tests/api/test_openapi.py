@@ -69,3 +69,32 @@ def test_api_root_needs_no_token_and_names_the_resources(anon_a):
     assert body["organization"] == "org-a"
     assert body["links"]["users"] == "http://org-a.localhost/api/users/"
     assert body["links"]["token_auth"].endswith("/api/token-auth/")
+
+
+def test_no_schema_is_described_by_the_plumbings_docstrings():
+    """Developer notes of base classes (inherited docstrings) are not API documentation."""
+    import inspect
+
+    from omgeving.api.serializers import StrictSerializerMixin
+    from omgeving.network.api.serializers import OrganizationScopedFields
+
+    text = json.dumps(committed_schema())
+    for cls in (StrictSerializerMixin, OrganizationScopedFields):
+        first_line = inspect.cleandoc(cls.__doc__).splitlines()[0]
+        assert json.dumps(first_line)[1:-1] not in text, cls
+
+
+def test_problem_examples_differ_per_status_and_code():
+    schema = committed_schema()
+    examples = schema["components"]["examples"]
+    responses = schema["paths"]["/api/relations/"]["post"]["responses"]
+    for status in ("400", "401", "403", "404", "409"):
+        refs = responses[status]["content"]["application/problem+json"]["examples"]
+        for code, ref in refs.items():
+            value = examples[ref["$ref"].rsplit("/", 1)[1]]["value"]
+            assert value["code"] == code and str(value["status"]) == status
+    assert {"duplicate_relation", "external_id_taken"} <= set(
+        responses["409"]["content"]["application/problem+json"]["examples"])
+    assert {"client_to_client", "not_a_client", "self_relation"} <= set(
+        responses["400"]["content"]["application/problem+json"]["examples"])
+    assert "username_taken" not in responses["409"]["description"]  # a relation never says it

@@ -69,6 +69,9 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 
 
 class User(AbstractBaseUser):
+    """A person of the organisation (client, professional, guardian, external), an
+    administrator, or an Application user (API access only)."""
+
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
         help_text="Empty only for platform superusers.",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from http import HTTPStatus
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import serializers
 
 from omgeving.errors import CODES, FIELD_CODES
 
@@ -157,6 +159,7 @@ def add_problem_responses(result, generator, request, public):
     """Postprocessing hook: every operation lists every status code it can return."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
+    _describe_components(generator, schemas)
     result["components"]["examples"] = {code: _example(code) for code in sorted(CODES)}
     for name, component in schemas.items():
         # Request bodies are strict: an unknown field is a 400 `unknown_field`.
@@ -219,6 +222,37 @@ def add_problem_responses(result, generator, request, public):
             _document(responses, codes, "requestBody" in operation or any(
                 p.get("in") == "query" for p in operation.get("parameters", [])))
     return result
+
+
+def _own_doc(cls) -> str:
+    """The docstring a class writes itself (not a base class's, not Django's generated
+    `Model(field, …)`)."""
+    doc = (cls.__dict__.get("__doc__") or "") if cls is not None else ""
+    if not doc or doc.startswith(f"{cls.__name__}("):
+        return ""
+    return inspect.cleandoc(doc)
+
+
+def _describe_components(generator, schemas: dict) -> None:
+    """A serializer's schema is described by the serializer's own docstring, else by its
+    model's: never by a docstring inherited from the plumbing (a mixin's notes for
+    developers)."""
+    for component in generator.registry._components.values():
+        if component.type != "schemas" or component.name not in schemas:
+            continue
+        if component.name.startswith("Paginated"):
+            schemas[component.name].pop("description", None)  # a page: next, previous, results
+            continue
+        target = component.object
+        cls = target if isinstance(target, type) else type(target)
+        if not issubclass(cls, serializers.BaseSerializer):
+            continue
+        model = getattr(getattr(cls, "Meta", None), "model", None)
+        description = _own_doc(cls) or _own_doc(model)
+        if description:
+            schemas[component.name]["description"] = description
+        else:
+            schemas[component.name].pop("description", None)
 
 
 def _detail_paths(which) -> set[str]:

@@ -93,6 +93,9 @@ class RelationType(TenantModel, Tombstoned):
 
 
 class Relation(TenantModel, Tombstoned, Period):
+    """A direct relation of a person to a client, with the authorisation it gives and its
+    period (rules 1-3 of docs/access.md)."""
+
     client = models.ForeignKey("accounts.User", on_delete=models.PROTECT,
                                related_name="client_relations")
     person = models.ForeignKey("accounts.User", on_delete=models.PROTECT,
@@ -127,6 +130,8 @@ class Relation(TenantModel, Tombstoned, Period):
 
 
 class Group(TenantModel, Tombstoned):
+    """A team or location. Its members (professionals) relate to all of its clients."""
+
     class Kind(models.TextChoices):
         TEAM = "team", "Team"
         LOCATION = "location", "Location"
@@ -193,6 +198,8 @@ class Membership(TenantModel, Tombstoned, Period):
 
 
 class GroupMember(Membership):
+    """A professional's membership of a group, with the authorisation it gives."""
+
     person_field = "user"
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="members")
     user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
@@ -207,6 +214,8 @@ class GroupMember(Membership):
 
 
 class GroupClient(Membership):
+    """A client of a group: the group's members relate to them."""
+
     person_field = "client"
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="clients")
     client = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
@@ -315,6 +324,8 @@ class ClientCareStatus(TenantModel):
 
 
 class Invitation(TenantModel):
+    """An invitation by e-mail into a client's network, or for a new client to a counselor."""
+
     class Kind(models.TextChoices):
         NETWORK = "network", "Into a client's network"
         CLIENT = "client", "A client, to a counselor"
