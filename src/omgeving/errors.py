@@ -233,3 +233,9 @@ def raises(*codes: str, also=()):
         return function
 
     return mark
+
+
+def violation(code: str) -> dict:
+    """A database constraint's message and code, the same as its rule's (forms and the admin
+    show this instead of Django's "Constraint … is violated")."""
+    return {"violation_error_code": code, "violation_error_message": CODES[code][1]}

@@ -112,7 +112,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "omgeving.accounts.admin_apps.TOTPConfig",  # django_otp.plugins.otp_totp, named
     "omgeving.tenancy",
     "omgeving.accounts",
     "omgeving.tokens",

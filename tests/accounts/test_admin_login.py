@@ -136,3 +136,15 @@ def test_administrators_see_their_own_organisations_lockouts_only(org_a, org_b):
     client.post(f"/admin/accounts/loginthrottle/{mine.pk}/delete/", {"post": "yes"})
     assert not LoginThrottle.objects.filter(pk=mine.pk).exists()
     assert LoginThrottle.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_user_form_explains_every_role_type(org_a):
+    from django.utils.html import escape
+
+    from omgeving.accounts.models import ROLE_MEANINGS, Role
+
+    _, device = admin_of(org_a)
+    client, _ = log_in(org_a, "beheer", token=totp_code(device))
+    page = client.get("/admin/accounts/user/add/").content.decode()
+    for role, meaning in ROLE_MEANINGS.items():
+        assert f"<b>{Role(role).label}</b>: {escape(meaning)}" in page

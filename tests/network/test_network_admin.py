@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from omgeving.accounts.models import Role
+from omgeving.accounts.models import Role, User
 from omgeving.network.models import Relation
 
 from ..helpers import admin_of, log_in, make_person, totp_code
@@ -61,16 +61,19 @@ def test_group_inlines_run_the_rules(admin_client, org_a):
     guardian = make_person(org_a, "ans", Role.GUARDIAN)
     counselor = make_person(org_a, "pieter", Role.COUNSELOR)
 
-    def post(user):
+    def post(user, role="COUNSELOR"):
         return admin_client.post("/admin/network/group/add/", {
             "name": f"Team {user.username}", "kind": "team",
             "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "0",
-            "members-0-user": user.pk, "members-0-role": "COUNSELOR",
+            "members-0-user": user.pk, "members-0-role": role,
             "members-0-start_date": "2026-01-01",
             "clients-TOTAL_FORMS": "0", "clients-INITIAL_FORMS": "0"})
 
-    response = post(guardian)
-    assert response.status_code == 200 and "professionals" in response.content.decode()
+    response = post(guardian)  # not offered: the form refuses the choice itself
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    response = post(counselor, role="COUNSELOR_PLUS")  # offered, but the rule refuses
+    assert response.status_code == 200
+    assert "cannot give them COUNSELOR_PLUS" in response.content.decode()
     assert not Group.objects.exists()
     assert post(counselor).status_code == 302
     member = GroupMember.objects.get()
@@ -135,3 +138,55 @@ def test_the_admin_refuses_a_taken_name_through_the_same_rule(admin_client, org_
     assert response.status_code == 200  # the form again
     assert "One with this name exists in this organisation." in response.content.decode()
     assert RelationType.objects.count() == 1
+
+
+def test_a_self_relation_shows_the_rules_message_not_the_constraints_name(admin_client, org_a):
+    joost = make_person(org_a, "joost")
+    response = admin_client.post("/admin/network/relation/add/", {
+        "client": joost.pk, "person": joost.pk, "authorisation": "GUARDIAN",
+        "start_date": "2026-01-01"})
+    page = response.content.decode()
+    assert response.status_code == 200 and not Relation.objects.exists()
+    assert "relation_not_to_self" not in page and "is violated" not in page
+    assert "relate to themselves" in page
+
+
+def test_the_relation_form_offers_only_the_people_that_fit(admin_client, org_a):
+    joost = make_person(org_a, "joost", display_name="Joost de Vries")
+    ans = make_person(org_a, "ans", Role.GUARDIAN, display_name="Ans de Vries")
+    gone = make_person(org_a, "gone", Role.CLIENT, display_name="Gone de Vries")
+    gone.is_active = False
+    gone.save()
+    make_person(org_a, "app-like", Role.COUNSELOR, display_name="Pieter de Vries")
+
+    def found(field):
+        response = admin_client.get("/admin/autocomplete/", {
+            "term": "de Vries", "app_label": "network", "model_name": "relation",
+            "field_name": field})
+        assert response.status_code == 200
+        return {int(r["id"]) for r in response.json()["results"]}
+
+    assert found("client") == {joost.pk}  # active clients only
+    assert found("person") == {ans.pk, User.objects.get(username="app-like").pk}
+    page = admin_client.get("/admin/network/relation/add/").content.decode()
+    assert "admin-autocomplete" in page  # the form searches instead of listing everyone
+    assert "A direct relation links a person to a client" in page
+    assert "A client never relates directly to another client (rule 2)." in page
+
+
+def test_group_inlines_offer_professionals_and_clients(admin_client, org_a):
+    pieter = make_person(org_a, "pieter", Role.COUNSELOR)
+    joost = make_person(org_a, "joost")
+    ans = make_person(org_a, "ans", Role.GUARDIAN)
+    page = admin_client.get("/admin/network/group/add/").content.decode()
+    members = page[page.index('name="members-__prefix__-user"'):]
+    members = members[:members.index("</select>")]
+    clients = page[page.index('name="clients-__prefix__-client"'):]
+    clients = clients[:clients.index("</select>")]
+    assert f'value="{pieter.pk}"' in members and f'value="{ans.pk}"' not in members
+    assert f'value="{joost.pk}"' in clients and f'value="{pieter.pk}"' not in clients
+
+
+def test_apps_have_readable_names(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "OTP_TOTP" not in page and "Second factor (authenticator apps)" in page

@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from omgeving.accounts.admin_site import is_platform_request
 from omgeving.audit import services as audit
@@ -17,7 +17,7 @@ from omgeving.tenancy.models import Organization
 
 from . import lockout, services
 from .grants import Grant
-from .models import LoginThrottle, Role, User
+from .models import ROLE_MEANINGS, LoginThrottle, Role, User
 
 # Role types replace Django's groups and permissions; they are not managed here.
 admin.site.unregister(Group)
@@ -34,8 +34,9 @@ ADMIN_SENSITIVE = ("bsn", "date_of_birth")
 class UserAdminForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         choices=Role.choices, widget=forms.CheckboxSelectMultiple,
-        help_text="Application is exclusive: an Application user holds no other role type "
-        "and is used for API access only.",
+        help_text="At most one default authorisation (Client … External), with or without "
+        "Administrator; Application stands alone." + format_html_join(
+            "", "<br><b>{}</b>: {}", ((Role(r).label, m) for r, m in ROLE_MEANINGS.items())),
     )
     grants = forms.MultipleChoiceField(
         choices=Grant.choices, widget=forms.CheckboxSelectMultiple, required=False,
@@ -162,6 +163,24 @@ class UserAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = (
             f'attachment; filename="access-log-{organization.slug}-{person.username}.{fmt}"')
         return response
+
+    def get_search_results(self, request, queryset, search_term):
+        """For an autocomplete of another admin's form: only the people that fit that
+        field (its admin's `person_choices`, e.g. a relation's client is an active client)."""
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        if "field_name" in request.GET:
+            from django.apps import apps
+
+            try:
+                source = apps.get_model(request.GET.get("app_label", ""),
+                                        request.GET.get("model_name", ""))
+            except LookupError:
+                return queryset.none(), distinct
+            source_admin = self.admin_site._registry.get(source)
+            choices = getattr(source_admin, "person_choices", {})
+            if request.GET["field_name"] in choices:
+                queryset = queryset.filter(choices[request.GET["field_name"]])
+        return queryset, distinct
 
     def get_queryset(self, request):
         qs = User.objects.all_organizations() if is_platform_request(request) else (

@@ -27,6 +27,19 @@ class Role(models.TextChoices):
 
 AUTHORISATIONS = (Role.CLIENT, Role.COUNSELOR, Role.COUNSELOR_PLUS, Role.GUARDIAN, Role.EXTERNAL)
 
+# What each role type means, for the people who assign them (the admin's help text).
+ROLE_MEANINGS = {
+    Role.ADMINISTRATOR: "manages this organisation in this admin (with a second factor)",
+    Role.APPLICATION: "API access only, for a connected system (ECD/EPD); stands alone and "
+                      "holds only the grants ticked below",
+    Role.CLIENT: "the person in the middle of a care network; sees the most about themselves",
+    Role.COUNSELOR: "a care professional; sees their clients' data as the relation allows",
+    Role.COUNSELOR_PLUS: "a care professional with extended rights: also the BSN, and may "
+                         "manage the client's network",
+    Role.GUARDIAN: "a parent, guardian or legal representative of a client",
+    Role.EXTERNAL: "anyone else who helps (friend, neighbour, teacher); sees the least",
+}
+
 
 class Authorisation(models.TextChoices):
     CLIENT = Role.CLIENT.value, Role.CLIENT.label

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Q
 
+from omgeving.accounts.models import Role
+from omgeving.errors import CODES
 from omgeving.tenancy.admin_base import ReadOnlyAdminMixin, TenantInline, TenantModelAdmin
 from omgeving.tenancy.services import check_unique
 
@@ -29,12 +32,39 @@ class RelationTypeAdmin(TenantModelAdmin):
     rule_delete = staticmethod(services.delete_relation_type)
 
 
+PROFESSIONALS = (Role.COUNSELOR, Role.COUNSELOR_PLUS)
+ACTIVE_CLIENTS = Q(is_active=True, authorisation=Role.CLIENT)
+ACTIVE_NON_CLIENTS = Q(is_active=True, authorisation__isnull=False) & ~Q(
+    authorisation=Role.CLIENT)
+ACTIVE_PROFESSIONALS = Q(is_active=True, authorisation__in=PROFESSIONALS)
+
+
+def rules_text(*functions) -> str:
+    """The rules the services check, in the words of errors.CODES: one source for the API's
+    documentation and the admin's explanation."""
+    codes = sorted(set().union(*(f.raises for f in functions)) - {"missing_grant"})
+    return "Rules checked on saving: " + " ".join(
+        CODES[code][1] for code in codes if CODES[code][0] in (400, 409))
+
+
 @admin.register(Relation)
 class RelationAdmin(TenantModelAdmin):
     list_display = ["client", "person", "authorisation", "relation_type", "start_date",
                     "end_date"]
     list_filter = ["authorisation"]
-    search_fields = ["client__username", "person__username"]
+    search_fields = ["client__username", "person__username", "client__display_name",
+                     "person__display_name"]
+    autocomplete_fields = ["client", "person"]
+    person_choices = {"client": ACTIVE_CLIENTS, "person": ACTIVE_NON_CLIENTS}
+    fieldsets = [(None, {
+        "fields": ["client", "person", "authorisation", "relation_type", "start_date",
+                   "end_date", "external_id"],
+        "description": "A direct relation links a person to a client: the client is always "
+        "in the middle of the network. The authorisation says what kind of the client's data "
+        "the person sees (docs/access.md); it cannot exceed the person's own default "
+        "authorisation. An end date ends what the relation grants after that day; deleting "
+        "a relation that has started ends it yesterday and keeps its history. "
+        + rules_text(services.check_relation)})]
     rule_check = staticmethod(services.check_relation)
     rule_save = staticmethod(services.save_relation)
     # Deleting ends the relation (yesterday) and keeps the history, as the API does.
@@ -42,13 +72,19 @@ class RelationAdmin(TenantModelAdmin):
 
 
 class GroupMemberInline(TenantInline):
+    """Professionals of the group: they relate to every client of the group."""
+
     model = GroupMember
+    person_choices = {"user": ACTIVE_PROFESSIONALS}
     can_delete = False  # end a membership with an end date; history is kept
     rule_check = staticmethod(services.check_membership)
 
 
 class GroupClientInline(TenantInline):
+    """Clients of the group: every member relates to them."""
+
     model = GroupClient
+    person_choices = {"client": ACTIVE_CLIENTS}
     can_delete = False
     rule_check = staticmethod(services.check_membership)
 
@@ -65,6 +101,7 @@ class GroupAdmin(TenantModelAdmin):
 
 class FamilyMemberInline(TenantInline):
     model = FamilyMember
+    person_choices = {"user": Q(is_active=True, authorisation__isnull=False)}
     feature = "families"
     rule_check = staticmethod(lambda member: services.check_in_network(member.user, "user"))
 

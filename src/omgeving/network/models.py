@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from omgeving.errors import violation
 from omgeving.tenancy.models import TenantModel, Tombstoned
 from omgeving.tenancy.querysets import (
     LiveManagerMixin,
@@ -86,7 +87,8 @@ class RelationType(TenantModel, Tombstoned):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["organization", "name"], condition=LIVE,
-                                               name="relationtype_name_unique_per_org")]
+                                               name="relationtype_name_unique_per_org",
+                                               **violation("name_taken"))]
 
     def __str__(self) -> str:
         return self.name
@@ -117,12 +119,14 @@ class Relation(TenantModel, Tombstoned, Period):
         constraints = [
             models.UniqueConstraint(fields=["organization", "external_id"],
                                     condition=Q(external_id__isnull=False) & LIVE,
-                                    name="relation_external_id_unique_per_org"),
+                                    name="relation_external_id_unique_per_org",
+                                    **violation("external_id_taken")),
             models.CheckConstraint(condition=Q(end_date__isnull=True)
                                    | Q(end_date__gte=models.F("start_date")),
-                                   name="relation_end_after_start"),
+                                   name="relation_end_after_start",
+                                   **violation("end_before_start")),
             models.CheckConstraint(condition=~Q(client=models.F("person")),
-                                   name="relation_not_to_self"),
+                                   name="relation_not_to_self", **violation("self_relation")),
         ]
 
     def __str__(self) -> str:
@@ -151,10 +155,11 @@ class Group(TenantModel, Tombstoned):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], condition=LIVE,
-                                    name="group_name_unique_per_org"),
+                                    name="group_name_unique_per_org", **violation("name_taken")),
             models.UniqueConstraint(fields=["organization", "external_id"],
                                     condition=Q(external_id__isnull=False) & LIVE,
-                                    name="group_external_id_unique_per_org"),
+                                    name="group_external_id_unique_per_org",
+                                    **violation("external_id_taken")),
         ]
 
     def __str__(self) -> str:
@@ -182,10 +187,11 @@ class Membership(TenantModel, Tombstoned, Period):
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                name="%(class)s_end_after_start"),
+                name="%(class)s_end_after_start", **violation("end_before_start")),
             models.UniqueConstraint(fields=["organization", "external_id"],
                                     condition=Q(external_id__isnull=False) & LIVE,
-                                    name="%(class)s_external_id_unique_per_org"),
+                                    name="%(class)s_external_id_unique_per_org",
+                                    **violation("external_id_taken")),
         ]
 
     @property
@@ -251,7 +257,8 @@ class Family(TenantModel, Tombstoned):
         verbose_name_plural = "families"
         constraints = [models.UniqueConstraint(fields=["organization", "external_id"],
                                                condition=Q(external_id__isnull=False) & LIVE,
-                                               name="family_external_id_unique_per_org")]
+                                               name="family_external_id_unique_per_org",
+                                               **violation("external_id_taken"))]
 
     def __str__(self) -> str:
         return self.name
@@ -298,7 +305,8 @@ class CareStatus(TenantModel, Tombstoned):
         ordering = ["position", "id"]
         verbose_name_plural = "care statuses"
         constraints = [models.UniqueConstraint(fields=["organization", "name"], condition=LIVE,
-                                               name="carestatus_name_unique_per_org")]
+                                               name="carestatus_name_unique_per_org",
+                                               **violation("name_taken"))]
 
     def __str__(self) -> str:
         return self.name

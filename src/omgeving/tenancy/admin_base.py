@@ -34,6 +34,9 @@ def _rule_checked(form_class, request, check):
 
 class TenantAccess:
     feature: str | None = None
+    # Foreign key to a person → who fits (a Q on User): the form offers only them, and so does
+    # the autocomplete (accounts.admin.UserAdmin.get_search_results). Rules still decide.
+    person_choices: dict = {}
 
     def _allowed(self, request) -> bool:
         organization = getattr(request, "organization", None)
@@ -61,8 +64,11 @@ class TenantAccess:
         return self.model.objects.for_organization(request.organization)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        return super().formfield_for_foreignkey(
-            db_field, request, **_scope_foreign_keys(db_field, request, kwargs))
+        kwargs = _scope_foreign_keys(db_field, request, kwargs)
+        if db_field.name in self.person_choices:
+            kwargs["queryset"] = kwargs["queryset"].filter(
+                self.person_choices[db_field.name]).order_by("display_name", "username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class TenantModelAdmin(TenantAccess, admin.ModelAdmin):
