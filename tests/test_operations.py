@@ -93,3 +93,40 @@ def test_json_log_lines_of_a_live_server(tmp_path):
     [line] = [entry for entry in lines if entry["request_id"] == given]
     assert line["logger"] == "omgeving.request" and line["status"] == 404
     assert line["path"] == "/api/" and line["method"] == "GET" and line["duration_ms"] >= 0
+
+
+def test_metrics_are_off_without_a_token(monkeypatch):
+    monkeypatch.delenv("OMGEVING_METRICS_TOKEN", raising=False)
+    response = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer x")
+    assert response.status_code == 404 and b"omgeving_http" not in response.content
+
+
+def test_metrics_of_a_live_server_count_every_request_whichever_worker_answered(tmp_path):
+    """`omgeving serve` with two workers: /metrics needs the token, answers at the address,
+    and counts every request, whichever worker answered it and whichever answers the scrape
+    (40 new connections; granian spreads them over its workers)."""
+    env = {**os.environ, "OMGEVING_VAR_DIR": str(tmp_path), "OMGEVING_METRICS_TOKEN": "s3cret",
+           "OMGEVING_LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([BIN / "omgeving", "migrate", "-v0"], env=env, check=True)
+    port = _free_port()
+    server = _start(env, port, "--workers", "2")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(40):  # new connections: both workers answer some
+            assert requests.get(f"{url}/healthz", timeout=10).status_code == 200
+        assert requests.get(f"{url}/metrics", timeout=10).status_code == 404
+        assert requests.get(f"{url}/metrics", timeout=10, headers={
+            "Authorization": "Bearer wrong"}).status_code == 404
+        scrape = requests.get(f"{url}/metrics", timeout=10,
+                              headers={"Authorization": "Bearer s3cret"})
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert scrape.status_code == 200 and scrape.headers["Content-Type"].startswith("text/plain")
+    counts = {line.split(" ")[0]: float(line.split(" ")[1]) for line in scrape.text.splitlines()
+              if line.startswith("omgeving_http_requests_total{")}
+    assert counts['omgeving_http_requests_total{method="GET",status="200"}'] == 40
+    assert sum(counts.values()) == 40  # refused scrapes are not requests served
+    assert 'omgeving_http_request_duration_seconds_count{method="GET"} 40.0' in scrape.text

@@ -222,6 +222,9 @@ def cmd_serve(args) -> int:
 
     os.environ["OMGEVING_THREADS"] = str(args.threads)
     _warn_about_secret()
+    from omgeving.metrics import prepare_worker_directory
+
+    prepare_worker_directory(os.environ.get("OMGEVING_VAR_DIR", "var"))
     sys.argv = [
         "granian", "--interface", "asginl", "--factory", "omgeving.serving:application",
         "--host", host or "127.0.0.1", "--port", port,

@@ -18,6 +18,7 @@ OMGEVING_CHANGES_RETENTION  seconds change-feed events are kept                 
 OMGEVING_IDEMPOTENCY_TTL    seconds an Idempotency-Key and its answer are kept     (86400)
 OMGEVING_CONN_MAX_AGE       seconds a database connection is kept between requests    (60)
 OMGEVING_LOG_LEVEL          root log level                                          (INFO)
+OMGEVING_METRICS_TOKEN      set: GET /metrics with `Bearer <token>` (Prometheus)       (off)
 OMGEVING_LOG_FORMAT         `json`: one JSON object per log line (granian's too)    (text)
 OMGEVING_OTP_ISSUER         the issuer name authenticator apps show             (Omgeving)
 OMGEVING_MAX_BODY           largest request body in bytes; token endpoints 8 KiB (1048576)
@@ -124,6 +125,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "omgeving.logs.RequestIdMiddleware",
+    "omgeving.metrics.MetricsMiddleware",  # off unless OMGEVING_METRICS_TOKEN
     "omgeving.health.HealthMiddleware",
     "omgeving.api.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
