@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export OMGEVING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres install install-test install-bench lint schema bench soak bench-scale clean
+.PHONY: run test test-sqlite test-postgres install install-test install-bench lint schema messages bench soak bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,19 +38,27 @@ run: install
 test: install-test
 	$(BIN)/ruff check src tests bench scripts
 	scripts/ensure-chromium
+	scripts/ensure-gettext
 	$(BIN)/pytest
 	scripts/with-postgres $(BIN)/pytest
 
 test-sqlite: install-test
 	scripts/ensure-chromium
+	scripts/ensure-gettext
 	$(BIN)/pytest
 
 test-postgres: install-test
 	scripts/ensure-chromium
+	scripts/ensure-gettext
 	scripts/with-postgres $(BIN)/pytest
 
 lint: install-test
 	$(BIN)/ruff check src tests bench scripts
+
+# The Dutch catalogue: new marked strings merged in, compiled (scripts/messages.py).
+messages: install-test
+	scripts/ensure-gettext
+	$(BIN)/python scripts/messages.py
 
 schema: install-test
 	$(BIN)/omgeving spectacular --file docs/openapi.yaml --validate

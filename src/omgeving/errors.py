@@ -19,6 +19,7 @@ once, and the admin shows them on its forms. No view translates a service error 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class ConflictError(ValidationError):
@@ -36,7 +37,8 @@ class NotAllowedError(PermissionError):
 
 class FeatureDisabled(Exception):
     def __init__(self, feature: str):
-        super().__init__(f"The feature '{feature}' is not switched on for this organisation.")
+        super().__init__(_("The feature '%(feature)s' is not switched on for this "
+                           "organisation.") % {"feature": feature})
         self.feature = feature
 
 
@@ -69,7 +71,7 @@ class OrganizationNotFound(Exception):
     middleware, when a provisional organisation could not be confirmed)."""
 
     code = "organization_not_found"
-    message = "No active organisation is served at this host."
+    message = _("No active organisation is served at this host.")
 
     def __init__(self):
         super().__init__(self.message)
@@ -79,13 +81,13 @@ class TokenError(Exception):
     """A token that cannot be accepted (401); `code` names the reason."""
 
     messages = {
-        "token_invalid": "The token is malformed or its signature is invalid.",
-        "token_expired": "The token has expired; obtain or refresh a token.",
-        "token_wrong_organization": "The token was issued for another organisation.",
-        "token_revoked": "The token was revoked: the user was deactivated, changed "
-        "password or is no longer an Application user.",
-        "refresh_expired": "The token can no longer be refreshed with a token; "
-        "log in again with username and password.",
+        "token_invalid": _("The token is malformed or its signature is invalid."),
+        "token_expired": _("The token has expired; obtain or refresh a token."),
+        "token_wrong_organization": _("The token was issued for another organisation."),
+        "token_revoked": _("The token was revoked: the user was deactivated, changed "
+        "password or is no longer an Application user."),
+        "refresh_expired": _("The token can no longer be refreshed with a token; "
+        "log in again with username and password."),
     }
 
     def __init__(self, code: str):
@@ -99,7 +101,7 @@ class LoginRefused(Exception):
 
     status = 429
     code = "too_many_attempts"
-    message = "Too many failed login attempts. Try again in {seconds} seconds."
+    message = _("Too many failed login attempts. Try again in {seconds} seconds.")
 
     def __init__(self, retry_after: int):
         self.retry_after = max(1, int(retry_after))
@@ -112,106 +114,106 @@ class LoginRefused(Exception):
 # with every problem the test suite saw (tests/api/test_error_codes.py).
 CODES: dict[str, tuple[int, str]] = {
     # 400 — the request itself
-    "invalid": (400, "A value is not valid."),
-    "required": (400, "A required field is missing."),
-    "unknown_parameter": (400, "A query parameter this resource does not take."),
-    "invalid_parameter": (400, "A query parameter's value is not valid."),
-    "too_many_parameters": (400, "More than 1000 query parameters or form fields."),
-    "parse_error": (400, "The body is not valid JSON."),
-    "nesting_too_deep": (400, "JSON nested deeper than 32 levels."),
-    "invalid_unicode": (400, "A JSON string that is not Unicode text."),
-    "unknown_field": (400, "A body key that is not a field (a typo is never dropped)."),
-    "read_only_field": (400, "A field that cannot be written."),
-    "not_a_list": (400, "A bulk request's items are not a list."),
-    "filter_unavailable": (400, "A filter of a feature this organisation has switched off."),
-    "invalid_length": (400, "A bulk request carries 1 to 1000 items."),
-    "invalid_cursor": (400, "A cursor this list or feed did not give."),
-    "invalid_content_length": (400, "Content-Length is not a number."),
-    "invalid_idempotency_key": (400, "The Idempotency-Key is empty or longer than 255 "
-                                     "characters."),
-    "invalid_host": (400, "This host is not served here."),
-    "bad_request": (400, "The request was refused."),
-    "external_id_mismatch": (400, "The body's external_id differs from the one in the path."),
-    "invalid_credentials": (400, "Unable to log in with the provided credentials."),
-    "ambiguous_credentials": (400, "Send a username and password, or a token: not both."),
+    "invalid": (400, _("A value is not valid.")),
+    "required": (400, _("A required field is missing.")),
+    "unknown_parameter": (400, _("A query parameter this resource does not take.")),
+    "invalid_parameter": (400, _("A query parameter's value is not valid.")),
+    "too_many_parameters": (400, _("More than 1000 query parameters or form fields.")),
+    "parse_error": (400, _("The body is not valid JSON.")),
+    "nesting_too_deep": (400, _("JSON nested deeper than 32 levels.")),
+    "invalid_unicode": (400, _("A JSON string that is not Unicode text.")),
+    "unknown_field": (400, _("A body key that is not a field (a typo is never dropped).")),
+    "read_only_field": (400, _("A field that cannot be written.")),
+    "not_a_list": (400, _("A bulk request's items are not a list.")),
+    "filter_unavailable": (400, _("A filter of a feature this organisation has switched off.")),
+    "invalid_length": (400, _("A bulk request carries 1 to 1000 items.")),
+    "invalid_cursor": (400, _("A cursor this list or feed did not give.")),
+    "invalid_content_length": (400, _("Content-Length is not a number.")),
+    "invalid_idempotency_key": (400, _("The Idempotency-Key is empty or longer than 255 "
+                                     "characters.")),
+    "invalid_host": (400, _("This host is not served here.")),
+    "bad_request": (400, _("The request was refused.")),
+    "external_id_mismatch": (400, _("The body's external_id differs from the one in the path.")),
+    "invalid_credentials": (400, _("Unable to log in with the provided credentials.")),
+    "ambiguous_credentials": (400, _("Send a username and password, or a token: not both.")),
     # 400 — the rules of people
-    "invalid_role": (400, "An unknown role type."),
-    "role_required": (400, "A user needs at least one role type."),
-    "application_role_exclusive": (400, "The Application role type stands alone."),
-    "one_authorisation": (400, "A person has one default authorisation."),
-    "invalid_username": (400, "A username of letters, digits and @.+-_ only."),
-    "invalid_phone": (400, "Not a phone number."),
-    "invalid_bsn": (400, "Nine digits that pass the eleven-test."),
-    "invalid_network": (400, "Not an address range (CIDR)."),
-    "organization_immutable": (400, "A person's organisation cannot change."),
+    "invalid_role": (400, _("An unknown role type.")),
+    "role_required": (400, _("A user needs at least one role type.")),
+    "application_role_exclusive": (400, _("The Application role type stands alone.")),
+    "one_authorisation": (400, _("A person has one default authorisation.")),
+    "invalid_username": (400, _("A username of letters, digits and @.+-_ only.")),
+    "invalid_phone": (400, _("Not a phone number.")),
+    "invalid_bsn": (400, _("Nine digits that pass the eleven-test.")),
+    "invalid_network": (400, _("Not an address range (CIDR).")),
+    "organization_immutable": (400, _("A person's organisation cannot change.")),
     # 400 — the rules of the care network (omgeving/network/services.py)
-    "no_authorisation": (400, "Every person in a network has a default authorisation "
-                              "(rule 1)."),
-    "client_to_client": (400, "A client never relates directly to another client (rule 2)."),
-    "not_a_client": (400, "Direct relations, group clients and care statuses are for clients "
-                           "(rule 3)."),
-    "not_in_network": (400, "Application users and administrators are never in a care "
-                            "network."),
-    "self_relation": (400, "A person does not relate to themselves."),
-    "other_organization": (400, "Everyone involved belongs to this organisation."),
-    "end_before_start": (400, "The end date is before the start date."),
-    "date_out_of_range": (400, "Dates lie between 1900-01-01 and 2199-12-31."),
-    "not_a_professional": (400, "Group members and counselors are professionals (COUNSELOR, "
-                                "COUNSELOR_PLUS)."),
-    "inactive_person": (400, "Nobody new relates to a deactivated person."),
-    "exceeds_default_authorisation": (400, "A relation's authorisation stays within the "
-                                           "person's default one."),
-    "status_inactive": (400, "This care status is no longer in use."),
-    "invitation_token_invalid": (400, "This invitation link is not valid (or was used)."),
-    "invitation_expired": (400, "This invitation has expired."),
-    "invitation_not_pending": (400, "This invitation is no longer pending."),
+    "no_authorisation": (400, _("Every person in a network has a default authorisation "
+                              "(rule 1).")),
+    "client_to_client": (400, _("A client never relates directly to another client (rule 2).")),
+    "not_a_client": (400, _("Direct relations, group clients and care statuses are for clients "
+                           "(rule 3).")),
+    "not_in_network": (400, _("Application users and administrators are never in a care "
+                            "network.")),
+    "self_relation": (400, _("A person does not relate to themselves.")),
+    "other_organization": (400, _("Everyone involved belongs to this organisation.")),
+    "end_before_start": (400, _("The end date is before the start date.")),
+    "date_out_of_range": (400, _("Dates lie between 1900-01-01 and 2199-12-31.")),
+    "not_a_professional": (400, _("Group members and counselors are professionals (COUNSELOR, "
+                                "COUNSELOR_PLUS).")),
+    "inactive_person": (400, _("Nobody new relates to a deactivated person.")),
+    "exceeds_default_authorisation": (400, _("A relation's authorisation stays within the "
+                                           "person's default one.")),
+    "status_inactive": (400, _("This care status is no longer in use.")),
+    "invitation_token_invalid": (400, _("This invitation link is not valid (or was used).")),
+    "invitation_expired": (400, _("This invitation has expired.")),
+    "invitation_not_pending": (400, _("This invitation is no longer pending.")),
     # 401
-    "not_authenticated": (401, "No token: send `Authorization: JWT <token>`."),
+    "not_authenticated": (401, _("No token: send `Authorization: JWT <token>`.")),
     "token_invalid": (401, TokenError.messages["token_invalid"]),
     "token_expired": (401, TokenError.messages["token_expired"]),
     "token_wrong_organization": (401, TokenError.messages["token_wrong_organization"]),
     "token_revoked": (401, TokenError.messages["token_revoked"]),
     "refresh_expired": (401, TokenError.messages["refresh_expired"]),
     # 403
-    "missing_grant": (403, "The application lacks the grant named in `detail`."),
-    "role_not_assignable": (403, "Administrators and Application users are made in the admin "
-                                 "only."),
-    "user_not_manageable": (403, "Administrators and Application users are managed in the "
-                                 "admin only."),
-    "permission_denied": (403, "This action is not allowed."),
+    "missing_grant": (403, _("The application lacks the grant named in `detail`.")),
+    "role_not_assignable": (403, _("Administrators and Application users are made in the admin "
+                                 "only.")),
+    "user_not_manageable": (403, _("Administrators and Application users are managed in the "
+                                 "admin only.")),
+    "permission_denied": (403, _("This action is not allowed.")),
     # 404
-    "not_found": (404, "No such object in this organisation."),
+    "not_found": (404, _("No such object in this organisation.")),
     "organization_not_found": (404, OrganizationNotFound.message),
-    "feature_disabled": (404, "The feature is not switched on for this organisation."),
+    "feature_disabled": (404, _("The feature is not switched on for this organisation.")),
     # 405-415
-    "method_not_allowed": (405, "This method is not allowed here."),
-    "not_acceptable": (406, "Only JSON is served."),
-    "request_timeout": (408, "The request body did not arrive within 30 seconds."),
-    "conflict": (409, "The change conflicts with existing data."),
-    "idempotency_key_in_use": (409, "A request with this Idempotency-Key still runs."),
-    "name_taken": (409, "This name is taken in this organisation."),
-    "username_taken": (409, "This username is taken in this organisation."),
-    "external_id_taken": (409, "This external_id is taken in this organisation."),
-    "duplicate_relation": (409, "This person already relates to this client in an "
-                                "overlapping period."),
-    "duplicate_membership": (409, "This person is already in this group in an overlapping "
-                                  "period."),
-    "in_use": (409, "Still in use: it cannot be deleted."),
-    "network_blocks_change": (409, "The change would break relations or memberships of the "
-                                   "person (each listed under `errors`): end those first."),
-    "deleted": (410, "The object was deleted: remove your copy."),
-    "cursor_expired": (410, "Events after this cursor were pruned: resynchronise."),
-    "length_required": (411, "Send the body with a Content-Length."),
-    "precondition_failed": (412, "If-Match names another version: the object changed since "
-                                 "you read it."),
-    "body_too_large": (413, "The body is too large (8 KiB for the token endpoints, 1 MiB for "
-                            "the rest)."),
-    "unsupported_media_type": (415, "The body is not in a media type this operation takes."),
-    "idempotency_key_reused": (422, "This Idempotency-Key was used for another request."),
-    "too_many_attempts": (429, "Too many failed logins; Retry-After says when to try again."),
-    "too_many_logins": (429, "Too many successful logins of this user; Retry-After."),
-    "server_error": (500, "Unexpected server error; no internals are disclosed."),
-    "login_busy": (503, "Too many password checks at once; Retry-After."),
+    "method_not_allowed": (405, _("This method is not allowed here.")),
+    "not_acceptable": (406, _("Only JSON is served.")),
+    "request_timeout": (408, _("The request body did not arrive within 30 seconds.")),
+    "conflict": (409, _("The change conflicts with existing data.")),
+    "idempotency_key_in_use": (409, _("A request with this Idempotency-Key still runs.")),
+    "name_taken": (409, _("This name is taken in this organisation.")),
+    "username_taken": (409, _("This username is taken in this organisation.")),
+    "external_id_taken": (409, _("This external_id is taken in this organisation.")),
+    "duplicate_relation": (409, _("This person already relates to this client in an "
+                                "overlapping period.")),
+    "duplicate_membership": (409, _("This person is already in this group in an overlapping "
+                                  "period.")),
+    "in_use": (409, _("Still in use: it cannot be deleted.")),
+    "network_blocks_change": (409, _("The change would break relations or memberships of the "
+                                   "person (each listed under `errors`): end those first.")),
+    "deleted": (410, _("The object was deleted: remove your copy.")),
+    "cursor_expired": (410, _("Events after this cursor were pruned: resynchronise.")),
+    "length_required": (411, _("Send the body with a Content-Length.")),
+    "precondition_failed": (412, _("If-Match names another version: the object changed since "
+                                 "you read it.")),
+    "body_too_large": (413, _("The body is too large (8 KiB for the token endpoints, 1 MiB for "
+                            "the rest).")),
+    "unsupported_media_type": (415, _("The body is not in a media type this operation takes.")),
+    "idempotency_key_reused": (422, _("This Idempotency-Key was used for another request.")),
+    "too_many_attempts": (429, _("Too many failed logins; Retry-After says when to try again.")),
+    "too_many_logins": (429, _("Too many successful logins of this user; Retry-After.")),
+    "server_error": (500, _("Unexpected server error; no internals are disclosed.")),
+    "login_busy": (503, _("Too many password checks at once; Retry-After.")),
 }
 
 # Field validation codes of any body field (Django REST framework's own), documented once.

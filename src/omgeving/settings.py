@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "omgeving.tenancy.middleware.OrganizationMiddleware",
     # The admin's middleware, passed by for /api/ (omgeving/accounts/middleware.py).
     "omgeving.accounts.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "omgeving.accounts.middleware.AuthenticationMiddleware",
@@ -215,7 +216,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # (organisation, username), which Django's check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
 
+# English and Dutch: the admin follows the browser's language, the API's `detail` texts follow
+# Accept-Language (codes and titles stay English); English when neither asks for Dutch.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

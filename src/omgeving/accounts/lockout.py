@@ -39,6 +39,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from omgeving.errors import LoginRefused
 
@@ -51,14 +52,15 @@ class LockedOut(LoginRefused):
 
 class TooManyLogins(LoginRefused):
     code = "too_many_logins"
-    message = ("Too many successful logins for this user. A token lives 5 minutes; reuse it. "
-               "Try again in {seconds} seconds.")
+    message = gettext_lazy("Too many successful logins for this user. A token lives 5 "
+                           "minutes; reuse it. Try again in {seconds} seconds.")
 
 
 class LoginBusy(LoginRefused):
     status = 503
     code = "login_busy"
-    message = "Too many logins are being checked at once. Try again in {seconds} seconds."
+    message = gettext_lazy("Too many logins are being checked at once. Try again in {seconds} "
+                           "seconds.")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from omgeving.tenancy.models import Organization
 from omgeving.tenancy.querysets import TenantQuerySet
@@ -51,11 +53,12 @@ class Authorisation(models.TextChoices):
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9.@+_-]{1,150}$",
-    "Use 1-150 letters, digits and . @ + - _ only.",
+    gettext_lazy("Use 1-150 letters, digits and . @ + - _ only."),
     code="invalid_username",
 )
 phone_validator = RegexValidator(
-    r"^\+?[0-9 ()-]{6,20}$", "Enter a phone number: digits, spaces, ( ) - and a leading +.",
+    r"^\+?[0-9 ()-]{6,20}$",
+    gettext_lazy("Enter a phone number: digits, spaces, ( ) - and a leading +."),
     code="invalid_phone",
 )
 
@@ -202,7 +205,7 @@ class User(AbstractBaseUser):
         if self._changed("organization_id"):
             # Relations, grants and the access log are per organisation: a person never moves.
             raise ValidationError({"organization": ValidationError(
-                "A person's organisation cannot change.", code="organization_immutable")})
+                _("A person's organisation cannot change."), code="organization_immutable")})
         # A password change, a deactivation or any change of role type revokes every token
         # issued before it (giving the Application role back does not revive old tokens).
         loaded = getattr(self, "_loaded", {})

@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from omgeving.errors import ConflictError, NotAllowedError, raises
 from omgeving.tenancy.models import Organization
@@ -28,22 +29,23 @@ def role_fields(roles: Iterable[str]) -> dict:
     unknown = [r for r in roles if r not in Role.values]
     if unknown:
         raise ValidationError(
-            f"Unknown role type(s): {', '.join(map(str, unknown))}. "
-            f"Choose from {', '.join(Role.values)}.",
+            _("Unknown role type(s): %(unknown)s. Choose from %(known)s.")
+            % {"unknown": ", ".join(map(str, unknown)), "known": ", ".join(Role.values)},
             code="invalid_role",
         )
     if not roles:
-        raise ValidationError("A user needs at least one role type.", code="role_required")
+        raise ValidationError(_("A user needs at least one role type."), code="role_required")
     if Role.APPLICATION in roles and len(roles) > 1:
         raise ValidationError(
-            "An Application user holds the role type Application only; it cannot be "
-            "combined with Administrator or a care authorisation.",
+            _("An Application user holds the role type Application only; it cannot be "
+            "combined with Administrator or a care authorisation."),
             code="application_role_exclusive",
         )
     authorisations = [r for r in roles if r in AUTHORISATIONS]
     if len(authorisations) > 1:
         raise ValidationError(
-            "A user has one default authorisation; got " + ", ".join(authorisations) + ".",
+            _("A user has one default authorisation; got %(roles)s.")
+            % {"roles": ", ".join(authorisations)},
             code="one_authorisation",
         )
     return {
@@ -63,14 +65,16 @@ def clean_networks(networks) -> list[str]:
             cleaned.append(str(ipaddress.ip_network(str(value).strip(), strict=False)))
         except ValueError as exc:
             raise ValidationError({"allowed_networks": ValidationError(
-                f"'{value}' is not an address range (CIDR, e.g. 203.0.113.0/24).",
+                _("'%(value)s' is not an address range (CIDR, e.g. 203.0.113.0/24).")
+                % {"value": value},
                 code="invalid_network")}) from exc
     return sorted(set(cleaned))
 
 
 def _taken(field: str) -> ConflictError:
     return ConflictError({field: ValidationError(
-        f"A user with this {field} exists in this organisation.", code=f"{field}_taken")})
+        _("A user with this %(field)s exists in this organisation.") % {"field": field},
+        code=f"{field}_taken")})
 
 
 def _taken_values(organization, names, keys, exclude_pk=None) -> tuple[set, set]:
@@ -104,7 +108,7 @@ def _prepare(user: User, *, roles: Iterable[str] | None, password: str | None) -
         for name, value in role_fields(roles).items():
             setattr(user, name, value)
     elif user.pk is None:
-        raise ValidationError("A user needs at least one role type.", code="role_required")
+        raise ValidationError(_("A user needs at least one role type."), code="role_required")
     if user.external_id == "":
         user.external_id = None
     user.grants = grants_module.clean(user.grants) if user.is_application else []
@@ -125,7 +129,8 @@ def _insert(user: User) -> None:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent writer took the username or external_id
-        raise ConflictError("The user conflicts with an existing user.", code="conflict") from exc
+        raise ConflictError(_("The user conflicts with an existing user."),
+                            code="conflict") from exc
 
 
 @transaction.atomic
@@ -236,11 +241,12 @@ def change_grants(user: User, *, add: Iterable[str] = (), remove: Iterable[str] 
     """Give an Application user grants and take others away (the admin's checkboxes, for the
     CLI). Only Application users hold grants; unknown names are refused, not ignored."""
     if not user.is_application:
-        raise ValidationError("Only Application users hold grants.", code="not_application")
+        raise ValidationError(_("Only Application users hold grants."), code="not_application")
     unknown = sorted((set(add) | set(remove)) - set(grants_module.Grant.values))
     if unknown:
-        raise ValidationError(f"Unknown grant(s): {', '.join(unknown)}. Known: "
-                              f"{', '.join(grants_module.Grant.values)}.", code="unknown_grant")
+        raise ValidationError(_("Unknown grant(s): %(unknown)s. Known: %(known)s.") % {
+            "unknown": ", ".join(unknown), "known": ", ".join(grants_module.Grant.values)},
+            code="unknown_grant")
     user.grants = [g for g in [*user.grants, *add] if g not in set(remove)]
     return save_user(user)
 
@@ -264,7 +270,8 @@ def check_roles_assignable_by_api(roles: Iterable[str]) -> None:
     forbidden = sorted(set(roles) - API_ASSIGNABLE_ROLES)
     if forbidden:
         raise NotAllowedError(
-            f"The role type(s) {', '.join(forbidden)} can only be given in the admin.",
+            _("The role type(s) %(roles)s can only be given in the admin.")
+            % {"roles": ", ".join(forbidden)},
             code="role_not_assignable",
         )
 
@@ -294,6 +301,6 @@ def deactivate_user_via_api(user: User) -> User:
 def check_manageable_by_api(user: User) -> None:
     if user.is_administrator or user.is_application or user.is_superuser:
         raise NotAllowedError(
-            "Administrators and Application users are managed in the admin only.",
+            _("Administrators and Application users are managed in the admin only."),
             code="user_not_manageable",
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def bsn_is_valid(value: str) -> bool:
@@ -17,5 +18,5 @@ def bsn_is_valid(value: str) -> bool:
 def validate_bsn(value: str) -> None:
     if not bsn_is_valid(value):
         raise ValidationError(
-            "Enter a valid BSN: nine digits that pass the eleven-test.", code="invalid_bsn"
+            _("Enter a valid BSN: nine digits that pass the eleven-test."), code="invalid_bsn"
         )

@@ -14,6 +14,7 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -81,7 +82,7 @@ def exception_handler(exc, context):
         exc.wait = refused.retry_after
     elif isinstance(exc, PreconditionFailed):
         exc = exceptions.APIException(
-            "The object changed since the version in If-Match; read it again.",
+            _("The object changed since the version in If-Match; read it again."),
             code=PreconditionFailed.code)
         exc.status_code = status_code = 412
     elif isinstance(exc, Gone):
@@ -100,14 +101,14 @@ def exception_handler(exc, context):
         logger.warning("Integrity error answered as 409: %s", exc)
         status_code = status.HTTP_409_CONFLICT
         exc = exceptions.ValidationError(
-            [exceptions.ErrorDetail("The request conflicts with existing data.",
+            [exceptions.ErrorDetail(_("The request conflicts with existing data."),
                                     code="conflict")])
     elif isinstance(exc, DataError):
         # A backstop for input the database refuses but validation let through.
         logger.warning("Database refused a value, answered as 400: %s", exc)
         status_code = status.HTTP_400_BAD_REQUEST
         exc = exceptions.ValidationError(
-            [exceptions.ErrorDetail("A value is out of the range the database accepts.",
+            [exceptions.ErrorDetail(_("A value is out of the range the database accepts."),
                                     code="invalid")])
     elif isinstance(exc, FeatureDisabled):
         exc = exceptions.NotFound(str(exc), code="feature_disabled")
@@ -116,17 +117,17 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc), code=exc.code)
         status_code = 404
     elif isinstance(exc, RequestDataTooBig):
-        exc = exceptions.APIException("The request body is too large.", code="body_too_large")
+        exc = exceptions.APIException(_("The request body is too large."), code="body_too_large")
         exc.status_code = status_code = 413
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = exceptions.ValidationError(
-            [exceptions.ErrorDetail("Too many parameters or form fields.",
+            [exceptions.ErrorDetail(_("Too many parameters or form fields."),
                                     code="too_many_parameters")])
         status_code = 400
     elif isinstance(exc, SuspiciousOperation):
         logger.warning("Suspicious request answered as 400: %s", exc)
         exc = exceptions.ValidationError(
-            [exceptions.ErrorDetail("The request was refused.", code="bad_request")])
+            [exceptions.ErrorDetail(_("The request was refused."), code="bad_request")])
         status_code = 400
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -142,7 +143,7 @@ def exception_handler(exc, context):
         set_rollback()
         return Response(
             problem(500, code="server_error",
-                    detail="An unexpected error occurred. It has been logged."),
+                    detail=_("An unexpected error occurred. It has been logged.")),
             status=500, content_type=PROBLEM_CONTENT_TYPE,
         )
 
@@ -173,7 +174,7 @@ def exception_handler(exc, context):
 
 def handler404(request, exception=None):
     if request.path_info.startswith("/api/"):
-        return problem_response(404, code="not_found", detail="No resource at this address.")
+        return problem_response(404, code="not_found", detail=_("No resource at this address."))
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -181,7 +182,7 @@ def handler404(request, exception=None):
 
 def handler400(request, exception=None):
     if request.path_info.startswith("/api/"):
-        return problem_response(400, code="bad_request", detail="The request was refused.")
+        return problem_response(400, code="bad_request", detail=_("The request was refused."))
     from django.views.defaults import bad_request
 
     return bad_request(request, exception)
@@ -190,7 +191,7 @@ def handler400(request, exception=None):
 def handler500(request):
     if request.path_info.startswith("/api/"):
         return problem_response(500, code="server_error",
-                                detail="An unexpected error occurred. It has been logged.")
+                                detail=_("An unexpected error occurred. It has been logged."))
     from django.views.defaults import server_error
 
     return server_error(request)

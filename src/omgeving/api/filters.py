@@ -7,6 +7,7 @@ import datetime
 import django_filters
 from django import forms
 from django.db import connection
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
@@ -64,7 +65,8 @@ class StrictFilterBackend(DjangoFilterBackend):
         if unknown:
             raise exceptions.ValidationError(
                 {name: [exceptions.ErrorDetail(
-                    f"Unknown query parameter '{name}'. Allowed: {', '.join(sorted(allowed))}.",
+                    _("Unknown query parameter '%(name)s'. Allowed: %(allowed)s.")
+                    % {"name": name, "allowed": ", ".join(sorted(allowed))},
                     code="unknown_parameter")] for name in unknown}
             )
         # An empty value is a mistake, not "no filter": it must not widen the answer.
@@ -73,8 +75,8 @@ class StrictFilterBackend(DjangoFilterBackend):
                        if value == "" and not (is_list and name == "cursor"))
         if empty:
             raise exceptions.ValidationError(
-                {name: [exceptions.ErrorDetail("An empty value is not allowed; leave the "
-                                               "parameter out instead.",
+                {name: [exceptions.ErrorDetail(_("An empty value is not allowed; leave the "
+                                               "parameter out instead."),
                                                code="invalid_parameter")] for name in empty}
             )
         if not is_list:
@@ -97,7 +99,7 @@ class UtcDateTimeField(forms.DateTimeField):
         try:
             return value.astimezone(datetime.UTC)
         except (OverflowError, ValueError) as exc:
-            raise forms.ValidationError("Out of range.", code="invalid") from exc
+            raise forms.ValidationError(_("Out of range."), code="invalid") from exc
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -25,6 +25,7 @@ import re
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import IdempotencyKey
 from .problems import problem_response
@@ -46,7 +47,7 @@ def claim(organization, actor, key: str, print_: str, *, again: bool = True):
     refusal."""
     if not VALID_KEY.match(key):
         return None, problem_response(400, code="invalid_idempotency_key", detail=(
-            "An Idempotency-Key is 1 to 255 printable ASCII characters."))
+            _("An Idempotency-Key is 1 to 255 printable ASCII characters.")))
     keys = IdempotencyKey.objects.for_organization(organization)
     expired = timezone.now() - datetime.timedelta(seconds=settings.IDEMPOTENCY_TTL)
     with transaction.atomic():
@@ -63,14 +64,14 @@ def claim(organization, actor, key: str, print_: str, *, again: bool = True):
         return claim(organization, actor, key, print_, again=False)
     if existing is None:
         return None, problem_response(409, code="idempotency_key_in_use", detail=(
-            "A request with this Idempotency-Key is being settled; retry shortly."))
+            _("A request with this Idempotency-Key is being settled; retry shortly.")))
     if existing.fingerprint != print_:
         return None, problem_response(422, code="idempotency_key_reused", detail=(
-            "This Idempotency-Key was used for another request. Use a new key for a new "
-            "request."))
+            _("This Idempotency-Key was used for another request. Use a new key for a new "
+            "request.")))
     if existing.state == IdempotencyKey.State.RUNNING:
         return None, problem_response(409, code="idempotency_key_in_use", detail=(
-            "A request with this Idempotency-Key is still running; retry shortly."))
+            _("A request with this Idempotency-Key is still running; retry shortly.")))
     return existing, replay(existing)
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 
+from django.utils.translation import gettext as _
+
 from .problems import problem_response
 
 TOKEN_PATHS = ("/api/token-auth/", "/api/token-refresh/", "/api/token-verify/",
@@ -51,17 +53,19 @@ class RequestLimitsMiddleware:
         meta = request.META
         if "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
             return problem_response(411, code="length_required",
-                                    detail="Send the body with a Content-Length.")
+                                    detail=_("Send the body with a Content-Length."))
         limit = TOKEN_MAX_BODY if request.path_info in TOKEN_PATHS else self.max_body
         length = meta.get("CONTENT_LENGTH") or "0"
         if not length.isdigit():
             return problem_response(400, code="invalid_content_length",
-                                    detail="Content-Length is not a number.")
+                                    detail=_("Content-Length is not a number."))
         if int(length) > limit:
             return problem_response(413, code="body_too_large",
-                                    detail=f"The request body exceeds {limit} bytes.")
+                                    detail=_("The request body exceeds %(limit)s bytes.")
+                                    % {"limit": limit})
         query = meta.get("QUERY_STRING", "")
         if query.count("&") + query.count(";") >= self.max_fields:
             return problem_response(400, code="too_many_parameters",
-                                    detail=f"More than {self.max_fields} query parameters.")
+                                    detail=_("More than %(limit)s query parameters.")
+                                    % {"limit": self.max_fields})
         return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 
@@ -38,8 +39,9 @@ def _positive_int(request, name, maximum=None):
     except ValueError:
         value = 0
     if value < 1 or (maximum is not None and value > maximum):
-        limit = f" between 1 and {maximum}" if maximum else " of at least 1"
-        raise _error(name, f"Must be a whole number{limit}.")
+        raise _error(name, _("Must be a whole number between 1 and %(maximum)s.")
+                     % {"maximum": maximum} if maximum else
+                     _("Must be a whole number of at least 1."))
     return value
 
 
@@ -60,8 +62,8 @@ class _Keyset(pagination.CursorPagination):
         """DRF's cursor (`o=<offset>&r=1&p=<last id>`, base64), held to what this list
         hands out: anything else is a 400, never a first page or a database error."""
         if not _well_formed(request.query_params.get(CURSOR, "")):
-            raise _error(CURSOR, "Not a cursor of this list: start with an empty cursor, then "
-                         "follow the next and previous links.", "invalid_cursor")
+            raise _error(CURSOR, _("Not a cursor of this list: start with an empty cursor, then "
+                         "follow the next and previous links."), "invalid_cursor")
         return super().decode_cursor(request)
 
 
@@ -99,16 +101,16 @@ class PageNumberPagination(pagination.PageNumberPagination):
         params = request.query_params
         counting = params.get(COUNT)
         if counting not in (None, "true", "false"):
-            raise _error(COUNT, "Must be true or false.")
+            raise _error(COUNT, _("Must be true or false."))
         self.keyset = None
         if CURSOR not in params:
             if counting is not None:
-                raise _error(COUNT, "Only with cursor paging: page-number answers always "
-                             "carry the count.")
+                raise _error(COUNT, _("Only with cursor paging: page-number answers always "
+                             "carry the count."))
             _positive_int(request, "page")
             return super().paginate_queryset(queryset, request, view)
         if "page" in params:
-            raise _error("page", "Either page or cursor, not both.")
+            raise _error("page", _("Either page or cursor, not both."))
         self.keyset = _Keyset(self.get_page_size(request))
         self.cursor_count = queryset.count() if counting == "true" else None
         return self.keyset.paginate_queryset(queryset, request, view)

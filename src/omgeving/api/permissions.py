@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -28,12 +29,13 @@ class ApplicationPermission(BasePermission):
             return False
         feature = getattr(view, "feature", None)
         if feature and not organization.has_feature(feature):
-            raise NotFound(f"The feature '{feature}' is not switched on for this "
-                           "organisation.", code="feature_disabled")
+            raise NotFound(_("The feature '%(feature)s' is not switched on for this "
+                             "organisation.") % {"feature": feature}, code="feature_disabled")
         required = required_grant(view, request)
         if required and not user.has_grant(required):
             self.code = "missing_grant"
-            self.message = f"This application lacks the grant '{required}'."
+            self.message = _("This application lacks the grant '%(grant)s'.") % {
+                "grant": required}
             return False
         return True
 

@@ -126,7 +126,7 @@ class AutoSchema(openapi.AutoSchema):
 
 
 def _example(code: str) -> dict:
-    status, meaning = CODES[code]
+    status, meaning = CODES[code][0], str(CODES[code][1])
     return {"summary": meaning, "value": {
         "type": f"urn:omgeving:problem:{code}", "title": HTTPStatus(status).phrase,
         "status": status, "detail": meaning, "code": code}}

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from django.db import models
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,7 +43,7 @@ class StrictSerializerMixin:
             unknown = sorted(set(data.keys()) - set(self.fields))
             if unknown:
                 raise exceptions.ValidationError(
-                    {name: [exceptions.ErrorDetail("Unknown field.", code="unknown_field")]
+                    {name: [exceptions.ErrorDetail(_("Unknown field."), code="unknown_field")]
                      for name in unknown}
                 )
             # A read-only field (id, modified, …) in a body would be silently ignored: the
@@ -50,7 +51,7 @@ class StrictSerializerMixin:
             read_only = sorted(n for n in data.keys() if self.fields[n].read_only)
             if read_only:
                 raise exceptions.ValidationError(
-                    {name: [exceptions.ErrorDetail("This field is read-only.",
+                    {name: [exceptions.ErrorDetail(_("This field is read-only."),
                                                    code="read_only_field")]
                      for name in read_only})
             # DRF turns 0 into "0" and a JSON object into the list of its keys; a string field
@@ -60,10 +61,10 @@ class StrictSerializerMixin:
                 field = self.fields[name]
                 if (isinstance(field, serializers.CharField) and value is not None
                         and not isinstance(value, str)):
-                    errors[name] = [exceptions.ErrorDetail("Not a string.", code="invalid")]
+                    errors[name] = [exceptions.ErrorDetail(_("Not a string."), code="invalid")]
                 elif (isinstance(field, serializers.ListField | serializers.ManyRelatedField)
                       and not isinstance(value, list)):
-                    errors[name] = [exceptions.ErrorDetail("Not a list.", code="not_a_list")]
+                    errors[name] = [exceptions.ErrorDetail(_("Not a list."), code="not_a_list")]
             if errors:
                 raise exceptions.ValidationError(errors)
         return super().to_internal_value(data)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
@@ -70,7 +71,7 @@ class OrganizationScopedMixin:
             if hasattr(self.model, "all_objects") and str(self.kwargs.get(field, "")).isdigit() \
                     and self.model.all_objects.for_organization(self.organization).filter(
                         pk=self.kwargs[field], deleted_at__isnull=False).exists():
-                raise Gone("This object was deleted.", code="deleted") from None
+                raise Gone(_("This object was deleted."), code="deleted") from None
             raise
 
     def get_serializer_context(self):
@@ -101,8 +102,9 @@ class GrantsMixin:
         if request.method not in SAFE_METHODS and hasattr(request.data, "keys"):
             for field in sorted(self.hidden_fields() & set(request.data.keys())):
                 raise exceptions.PermissionDenied(
-                    f"This application lacks the grant '{self.field_grants[field]}' needed to "
-                    f"write '{field}'.", code="missing_grant")
+                    _("This application lacks the grant '%(grant)s' needed to write "
+                      "'%(field)s'.") % {"grant": self.field_grants[field], "field": field},
+                    code="missing_grant")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "hidden_fields": self.hidden_fields()}
@@ -370,13 +372,13 @@ class UpsertMixin:
     def upsert(self, request, external_id=None):
         if len(external_id) > 100:
             raise exceptions.ValidationError({"external_id": [exceptions.ErrorDetail(
-                "At most 100 characters.", code="max_length")]})
+                _("At most 100 characters."), code="max_length")]})
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError([exceptions.ErrorDetail(
-                "Expected a JSON object.", code="invalid")])
+                _("Expected a JSON object."), code="invalid")])
         if request.data.get("external_id") not in (None, external_id):
             raise exceptions.ValidationError({"external_id": [exceptions.ErrorDetail(
-                "The body names another external_id than the address.",
+                _("The body names another external_id than the address."),
                 code="external_id_mismatch")]})
         body = {**request.data, "external_id": external_id}
         instance = self.get_queryset().filter(external_id=external_id).first()
@@ -417,11 +419,12 @@ class BulkUpsertMixin:
         if not isinstance(data, dict) or set(data) != {"items"} or \
                 not isinstance(data["items"], list):
             raise exceptions.ValidationError({"items": [exceptions.ErrorDetail(
-                "Send {\"items\": [...]}.", code="required")]})
+                _("Send {\"items\": [...]}."), code="required")]})
         items = data["items"]
         if not 1 <= len(items) <= self.bulk_max:
             raise exceptions.ValidationError({"items": [exceptions.ErrorDetail(
-                f"Send 1 to {self.bulk_max} items.", code="invalid_length")]})
+                _("Send 1 to %(maximum)s items.") % {"maximum": self.bulk_max},
+                code="invalid_length")]})
         keys = [i["external_id"] for i in items
                 if isinstance(i, dict) and isinstance(i.get("external_id"), str)]
         self._bulk_existing = {o.external_id: o for o in
@@ -453,8 +456,8 @@ class BulkUpsertMixin:
                 results[index] = self._bulk_error(key, exc)
                 continue
             validated.append((index, key, serializer.validated_data))
-        made = serializer.create_many([data for _, _, data in validated]) if validated else []
-        for (index, key, _), outcome in zip(validated, made, strict=True):
+        made = serializer.create_many([item[2] for item in validated]) if validated else []
+        for (index, key, _data), outcome in zip(validated, made, strict=True):
             if isinstance(outcome, Exception):
                 results[index] = self._bulk_error(key, outcome)
                 continue

@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from omgeving.errors import Gone, rule_error
 
@@ -80,7 +81,7 @@ def _counter(organization_id, step: int) -> int:
     docstring): events and versions of one organisation are handed out one writer at a
     time. The row is made on the organisation's first event."""
     table = ChangeCounter._meta.db_table
-    for _ in range(2):
+    for _attempt in range(2):
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {table} SET last_seq = last_seq + %s "  # noqa: S608
                            "WHERE organization_id = %s RETURNING last_seq",
@@ -194,7 +195,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError
         return int(raw[1:])
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise rule_error("after", "Not a cursor of this feed.", "invalid_cursor") from exc
+        raise rule_error("after", _("Not a cursor of this feed."), "invalid_cursor") from exc
 
 
 def _last_seq(organization) -> int:

@@ -44,7 +44,7 @@ def rules_text(*functions) -> str:
     documentation and the admin's explanation."""
     codes = sorted(set().union(*(f.raises for f in functions)) - {"missing_grant"})
     return "Rules checked on saving: " + " ".join(
-        CODES[code][1] for code in codes if CODES[code][0] in (400, 409))
+        str(CODES[code][1]) for code in codes if CODES[code][0] in (400, 409))
 
 
 @admin.register(Relation)

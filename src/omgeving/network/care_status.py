@@ -9,6 +9,7 @@ Rules: the feature is on (feature_disabled, 404); a care status belongs to a cli
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from omgeving.accounts.models import Role, User
 from omgeving.errors import raises
@@ -40,11 +41,11 @@ def delete_care_status(status: CareStatus) -> None:
 def set_care_status(client: User, status: CareStatus, set_by: User | None) -> ClientCareStatus:
     require(client.organization, "care_status")
     if client.authorisation != Role.CLIENT or client.is_application or client.is_administrator:
-        raise _error("client", "Only a client has a care status.", "not_a_client")
+        raise _error("client", _("Only a client has a care status."), "not_a_client")
     if status.organization_id != client.organization_id:
-        raise _error("status", "This status belongs to another organisation.",
+        raise _error("status", _("This status belongs to another organisation."),
                      "other_organization")
     if not status.is_active:
-        raise _error("status", "This status is no longer in use.", "status_inactive")
+        raise _error("status", _("This status is no longer in use."), "status_inactive")
     return ClientCareStatus.objects.create(organization=client.organization, client=client,
                                            status=status, set_by=set_by)

@@ -8,6 +8,7 @@ Rules: the feature is on (feature_disabled, 404); members are persons of the net
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from omgeving.accounts.models import User
 from omgeving.errors import raises
@@ -29,7 +30,7 @@ def save_family(family: Family, members: list[User] | None = None) -> Family:
     family.full_clean(validate_unique=False, validate_constraints=False)
     others = Family.objects.for_organization(family.organization).exclude(pk=family.pk)
     if family.external_id and others.filter(external_id=family.external_id).exists():
-        raise _error("external_id", "A family with this external_id exists.",
+        raise _error("external_id", _("A family with this external_id exists."),
                      "external_id_taken", conflict=True)
     family.save()
     if members is not None:

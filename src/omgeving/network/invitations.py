@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
 
 from omgeving.accounts import services as accounts
 from omgeving.accounts.models import Role, User
@@ -51,35 +52,35 @@ def create_invitation(invitation: Invitation) -> tuple[Invitation, str]:
         services.check_same_organization(invitation, (invitation.invitee, "invitee"))
         check_in_network(invitation.invitee, "invitee")
     elif not invitation.email:
-        raise _error("email", "Name an existing person (invitee) or give the new person's "
-                     "e-mail address.", "required")
+        raise _error("email", _("Name an existing person (invitee) or give the new person's "
+                     "e-mail address."), "required")
     if invitation.kind == Invitation.Kind.NETWORK:
         if invitation.client is None:
-            raise _error("client", "Whose network? Name the client.", "required")
+            raise _error("client", _("Whose network? Name the client."), "required")
         services.check_same_organization(invitation, (invitation.client, "client"))
         if invitation.client.authorisation != Role.CLIENT:
-            raise _error("client", "Invitations into a network name a client.", "not_a_client")
+            raise _error("client", _("Invitations into a network name a client."), "not_a_client")
         if invitation.invitee is not None and invitation.invitee.authorisation == Role.CLIENT:
-            raise _error("invitee", "A client never joins another client's network (rule 2).",
+            raise _error("invitee", _("A client never joins another client's network (rule 2)."),
                          "client_to_client")
     else:
         counselor = invitation.counselor or invitation.invited_by
         if counselor.is_application:
-            raise _error("counselor", "An application inviting a client names the counselor "
-                         "the client will relate to.", "required")
+            raise _error("counselor", _("An application inviting a client names the counselor "
+                         "the client will relate to."), "required")
         services.check_same_organization(invitation, (counselor, "counselor"))
         if counselor.authorisation not in PROFESSIONALS:
-            raise _error("counselor", "The counselor is a professional.", "not_a_professional")
+            raise _error("counselor", _("The counselor is a professional."), "not_a_professional")
         invitation.counselor = counselor
         if invitation.invitee is not None and invitation.invitee.authorisation != Role.CLIENT:
-            raise _error("invitee", "This person is not a client.", "not_a_client")
+            raise _error("invitee", _("This person is not a client."), "not_a_client")
         invitation.client = invitation.invitee
         if invitation.authorisation not in PROFESSIONALS:
             invitation.authorisation = counselor.authorisation
     services.check_bsn_grant(invitation.invited_by, invitation.authorisation)
     today = timezone.localdate()
     if invitation.end_date is not None and invitation.end_date < today:
-        raise _error("end_date", "The end date has passed.", "end_before_start")
+        raise _error("end_date", _("The end date has passed."), "end_before_start")
     token = secrets.token_urlsafe(32)
     invitation.token_hash = _hash(token)
     invitation.expires_at = timezone.now() + datetime.timedelta(
@@ -95,12 +96,12 @@ def _pending_by_token(org, token: str) -> Invitation:
     invitation = (Invitation.objects.for_organization(org).select_for_update()
                   .filter(token_hash=_hash(token)).first() if token else None)
     if invitation is None:
-        raise _error("token", "This invitation link is not valid (or was used).",
+        raise _error("token", _("This invitation link is not valid (or was used)."),
                      "invitation_token_invalid")
     if invitation.effective_state == Invitation.State.EXPIRED:
-        raise _error("token", "This invitation has expired.", "invitation_expired")
+        raise _error("token", _("This invitation has expired."), "invitation_expired")
     if invitation.state != Invitation.State.PENDING:
-        raise _error("token", "This invitation is no longer pending.", "invitation_not_pending")
+        raise _error("token", _("This invitation is no longer pending."), "invitation_not_pending")
     return invitation
 
 
@@ -160,8 +161,9 @@ def decline_invitation(organization, token: str) -> Invitation:
 def revoke_invitation(invitation: Invitation) -> Invitation:
     require(invitation.organization, "invitations")
     if invitation.effective_state != Invitation.State.PENDING:
-        raise _error(None, f"Only a pending invitation can be revoked; this one is "
-                     f"{invitation.effective_state}.", "invitation_not_pending")
+        raise _error(None, _("Only a pending invitation can be revoked; this one is "
+                             "%(state)s.") % {"state": invitation.effective_state},
+                     "invitation_not_pending")
     invitation.state = Invitation.State.REVOKED
     invitation.responded_at = timezone.now()
     invitation.token_hash = ""

@@ -31,6 +31,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role, User
@@ -54,18 +55,18 @@ EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2199, 12, 31)
 @raises("not_in_network", "no_authorisation")
 def check_in_network(user: User, field: str) -> None:
     if user.is_application or user.is_administrator or user.is_superuser:
-        raise _error(field, "Application users and administrators are never part of a care "
-                     "network.", "not_in_network")
+        raise _error(field, _("Application users and administrators are never part of a care "
+                     "network."), "not_in_network")
     if not user.authorisation:
-        raise _error(field, "Every person in a network has a default authorisation; this user "
-                     "has none.", "no_authorisation")
+        raise _error(field, _("Every person in a network has a default authorisation; this user "
+                     "has none."), "no_authorisation")
 
 
 @raises("other_organization")
 def check_same_organization(obj, *users_and_fields) -> None:
     for user, field in users_and_fields:
         if user.organization_id != obj.organization_id:
-            raise _error(field, "This person belongs to another organisation.",
+            raise _error(field, _("This person belongs to another organisation."),
                          "other_organization")
 
 
@@ -74,10 +75,11 @@ def check_period(obj) -> None:
     for field in ("start_date", "end_date"):
         value = getattr(obj, field)
         if value is not None and not EARLIEST <= value <= LATEST:
-            raise _error(field, f"Dates lie between {EARLIEST} and {LATEST}.",
+            raise _error(field, _("Dates lie between %(earliest)s and %(latest)s.")
+                         % {"earliest": EARLIEST, "latest": LATEST},
                          "date_out_of_range")
     if obj.end_date is not None and obj.start_date and obj.end_date < obj.start_date:
-        raise _error("end_date", "The end date is before the start date.", "end_before_start")
+        raise _error("end_date", _("The end date is before the start date."), "end_before_start")
 
 
 @raises("exceeds_default_authorisation")
@@ -86,15 +88,17 @@ def check_within_default(person: User, authorisation: str, field: str) -> None:
     default = person.authorisation
     if default in ORDER and authorisation in ORDER and \
             ORDER.index(authorisation) > ORDER.index(default):
-        raise _error(field, f"This person's default authorisation is {default}; a relation "
-                     f"cannot give them {authorisation}.", "exceeds_default_authorisation")
+        raise _error(field, _("This person's default authorisation is %(default)s; a "
+                              "relation cannot give them %(authorisation)s.")
+                     % {"default": default, "authorisation": authorisation},
+                     "exceeds_default_authorisation")
 
 
 @raises("inactive_person")
 def check_active(*users_and_fields) -> None:
     for user, field in users_and_fields:
         if not user.is_active:
-            raise _error(field, "This person is deactivated: nobody new relates to them.",
+            raise _error(field, _("This person is deactivated: nobody new relates to them."),
                          "inactive_person")
 
 
@@ -109,9 +113,9 @@ def check_bsn_grant(actor: User | None, authorisation: str) -> None:
     """Giving someone sight of a client's BSN takes the writer's own `bsn` grant."""
     if actor is not None and actor.is_application and grants_bsn(authorisation) \
             and not actor.has_grant(Grant.BSN):
-        raise NotAllowedError(f"A {authorisation} relation shows the client's BSN; this "
-                              "application lacks the grant 'bsn' needed to give it.",
-                              code="missing_grant")
+        raise NotAllowedError(_("A %(authorisation)s relation shows the client's BSN; this "
+                                "application lacks the grant 'bsn' needed to give it.")
+                              % {"authorisation": authorisation}, code="missing_grant")
 
 
 def _widens(obj, fields: tuple[str, ...]) -> bool:
@@ -144,15 +148,15 @@ def check_relation(relation: Relation, *, actor: User | None = None,
     client, person = relation.client, relation.person
     check_same_organization(relation, (client, "client"), (person, "person"))
     if client.pk == person.pk:
-        raise _error("person", "A person does not relate to themselves.", "self_relation")
+        raise _error("person", _("A person does not relate to themselves."), "self_relation")
     check_in_network(client, "client")
     check_in_network(person, "person")
     if client.authorisation == Role.CLIENT and person.authorisation == Role.CLIENT:
-        raise _error("person", "A client never relates directly to another client (rule 2).",
+        raise _error("person", _("A client never relates directly to another client (rule 2)."),
                      "client_to_client")
     if client.authorisation != Role.CLIENT:
-        raise _error("client", "Direct relations are always with a client (rule 3): this user "
-                     "is not a client.", "not_a_client")
+        raise _error("client", _("Direct relations are always with a client (rule 3): this user "
+                     "is not a client."), "not_a_client")
     check_within_default(person, relation.authorisation, "authorisation")
     check_period(relation)
     if widening:
@@ -161,8 +165,8 @@ def check_relation(relation: Relation, *, actor: User | None = None,
     pair = Relation.objects.for_organization(relation.organization).filter(
         client=client, person=person)
     if _overlapping(pair, relation).exists():
-        raise _error(None, "This person already has a relation with this client in an "
-                     "overlapping period.", "duplicate_relation", conflict=True)
+        raise _error(None, _("This person already has a relation with this client in an "
+                     "overlapping period."), "duplicate_relation", conflict=True)
 
 
 @transaction.atomic
@@ -175,7 +179,7 @@ def save_relation(relation: Relation, *, actor: User | None = None) -> Relation:
     relation.full_clean(validate_unique=False, validate_constraints=False)
     if relation.external_id and Relation.objects.for_organization(relation.organization).filter(
             external_id=relation.external_id).exclude(pk=relation.pk).exists():
-        raise _error("external_id", "A relation with this external_id exists.",
+        raise _error("external_id", _("A relation with this external_id exists."),
                      "external_id_taken", conflict=True)
     relation.save()
     return relation
@@ -225,7 +229,7 @@ def end_relation(relation: Relation, end_date) -> Relation:
 def _check_member_role(member: GroupMember, actor, widening: bool) -> None:
     """A group member is a professional, in a role within their default authorisation."""
     if member.user.authorisation not in PROFESSIONALS:
-        raise _error("user", "Group members are professionals (COUNSELOR or COUNSELOR_PLUS).",
+        raise _error("user", _("Group members are professionals (COUNSELOR or COUNSELOR_PLUS)."),
                      "not_a_professional")
     check_within_default(member.user, member.role, "role")
     if widening:
@@ -235,7 +239,7 @@ def _check_member_role(member: GroupMember, actor, widening: bool) -> None:
 @raises("not_a_client")
 def _check_client_role(entry: GroupClient, actor, widening: bool) -> None:
     if entry.client.authorisation != Role.CLIENT:
-        raise _error("client", "Only clients are a group's clients.", "not_a_client")
+        raise _error("client", _("Only clients are a group's clients."), "not_a_client")
 
 
 ROLE_CHECKS = {GroupMember: _check_member_role, GroupClient: _check_client_role}
@@ -250,7 +254,7 @@ def check_membership(entry: Membership, *, actor: User | None = None,
     field, person = entry.person_field, entry.person
     check_same_organization(entry, (person, field))
     if entry.group.organization_id != entry.organization_id:
-        raise _error("group", "This group belongs to another organisation.",
+        raise _error("group", _("This group belongs to another organisation."),
                      "other_organization")
     check_in_network(person, field)
     ROLE_CHECKS[type(entry)](entry, actor, widening)
@@ -260,7 +264,7 @@ def check_membership(entry: Membership, *, actor: User | None = None,
     same = type(entry).objects.for_organization(entry.organization).filter(
         group_id=entry.group.pk, **{field: person})
     if entry.group.pk is not None and _overlapping(same, entry).exists():
-        raise _error(None, "This person is already in this group in an overlapping period.",
+        raise _error(None, _("This person is already in this group in an overlapping period."),
                      "duplicate_membership", conflict=True)
 
 
@@ -308,6 +312,7 @@ def check_person(user: User) -> None:
             check(obj, widening=False)
         except ValidationError as exc:
             problems.append((f"{kind}.{obj.pk}", ValidationError(
-                f"{kind} {obj.pk}: {' '.join(exc.messages)}", code="network_blocks_change")))
+                "%s %s: %s" % (kind, obj.pk, " ".join(exc.messages)),  # noqa: UP031
+                code="network_blocks_change")))
     if problems:
         raise ConflictError(dict(problems))

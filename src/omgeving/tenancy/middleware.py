@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponseNotFound
+from django.utils.translation import gettext as _
 
 from omgeving.api.problems import problem_response
 from omgeving.errors import OrganizationNotFound
@@ -26,7 +27,7 @@ class OrganizationMiddleware:
             return problem_response(
                 400,
                 code="invalid_host",
-                detail="This host is not served here.",
+                detail=_("This host is not served here."),
             )
         # An API call with a token may start from the process's copy of the organisation:
         # the token check confirms it in the query that loads the token's user.

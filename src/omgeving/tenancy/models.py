@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # A DNS label: 1-63 characters, lower-case letters, digits and hyphens, no hyphen at either end.
 DNS_LABEL = r"^(?!-)[a-z0-9-]{1,63}(?<!-)$"
@@ -11,15 +13,16 @@ RESERVED_SLUGS = frozenset({"www", "api", "admin", "static", "mail", "platform"}
 
 slug_validator = RegexValidator(
     DNS_LABEL,
-    "A slug is a DNS label: 1-63 lower-case letters, digits or hyphens, "
-    "not starting or ending with a hyphen.",
+    gettext_lazy("A slug is a DNS label: 1-63 lower-case letters, digits or hyphens, "
+    "not starting or ending with a hyphen."),
     code="invalid_slug",
 )
 
 
 def validate_not_reserved(slug: str) -> None:
     if slug in RESERVED_SLUGS:
-        raise ValidationError(f"'{slug}' is reserved.", code="reserved_slug")
+        raise ValidationError(_("'%(slug)s' is reserved.") % {"slug": slug},
+                              code="reserved_slug")
 
 
 # The switches of Organization below, by the name the API, the CLI and the error codes use.

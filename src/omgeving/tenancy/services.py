@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from omgeving.errors import rule_error
 
@@ -105,7 +106,8 @@ def check_unique(obj, *fields: str) -> None:
     for field in fields:
         value = getattr(obj, field)
         if value not in (None, "") and others.filter(**{field: value}).exists():
-            raise rule_error(field, f"One with this {field} exists in this organisation.",
+            raise rule_error(field, _("One with this %(field)s exists in this organisation.")
+                             % {"field": field},
                              f"{field}_taken", conflict=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -47,7 +48,7 @@ class JWTAuthentication(BaseAuthentication):
             return None  # → 401 not_authenticated
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
-                "The Authorization header must be 'JWT <token>'.", code="token_invalid"
+                _("The Authorization header must be 'JWT <token>'."), code="token_invalid"
             )
         try:
             token = parts[1].decode("ascii")

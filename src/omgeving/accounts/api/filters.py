@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from omgeving.api.filters import IdFilter, ModifiedSinceFilterSet
@@ -51,7 +52,7 @@ class UserFilterSet(ModifiedSinceFilterSet):
         organization = self.request.organization
         if not organization.has_feature("care_status"):
             raise exceptions.ValidationError({name: [exceptions.ErrorDetail(
-                "Care status is not switched on for this organisation.",
+                _("Care status is not switched on for this organisation."),
                 code="filter_unavailable")]})
         latest = (ClientCareStatus.objects.for_organization(organization)
                   .filter(client=OuterRef("pk")).order_by("-set_at", "-id").values("status")[:1])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -32,7 +33,7 @@ class ChangesView(APIView):
         unknown = sorted(set(request.query_params) - set(ChangesQuerySerializer().fields))
         if unknown:
             raise exceptions.ValidationError({name: [exceptions.ErrorDetail(
-                "Unknown query parameter.", code="unknown_parameter")] for name in unknown})
+                _("Unknown query parameter."), code="unknown_parameter")] for name in unknown})
         query = ChangesQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         readable = sorted(resource for resource, family in services.resources().items()
@@ -43,7 +44,8 @@ class ChangesView(APIView):
             unknown = sorted(set(asked) - set(services.resources()))
             if unknown:
                 raise exceptions.ValidationError({"resource": [exceptions.ErrorDetail(
-                    f"Unknown resource(s): {', '.join(unknown)}.", code="invalid")]})
+                    _("Unknown resource(s): %(names)s.") % {"names": ", ".join(unknown)},
+                    code="invalid")]})
             wanted = [r for r in asked if r in readable]
         events, next_cursor, has_more = services.feed(
             request.organization, after=query.validated_data.get("after"), resources=wanted,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from omgeving.api.serializers import StrictSerializer
@@ -23,13 +24,13 @@ class RefreshSerializer(StrictSerializer):
         if "token" in attrs:
             if "username" in attrs or "password" in attrs:
                 raise serializers.ValidationError(
-                    "Send either username and password, or token; not both.",
+                    _("Send either username and password, or token; not both."),
                     code="ambiguous_credentials")
             return attrs
         missing = [f for f in ("username", "password") if f not in attrs]
         if missing:
             raise serializers.ValidationError(
-                {f: [serializers.ErrorDetail("This field is required (or send 'token').",
+                {f: [serializers.ErrorDetail(_("This field is required (or send 'token')."),
                                              code="required")] for f in missing})
         return attrs
 
