@@ -33,8 +33,7 @@ def compile_catalogue(po_path: Path = CATALOGUE) -> None:
 def main() -> int:
     extract(PACKAGE)
     compile_catalogue()
-    missing = [e.msgid for e in polib.pofile(str(CATALOGUE))
-               if not e.msgstr or "fuzzy" in e.flags]
+    missing = [e.msgid for e in polib.pofile(str(CATALOGUE)) if not e.translated()]
     for msgid in missing:
         print(f"untranslated: {msgid}")
     return 1 if missing else 0

@@ -9,7 +9,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from omgeving.accounts.admin_site import is_platform_request
 from omgeving.audit import services as audit
@@ -34,30 +37,33 @@ ADMIN_SENSITIVE = ("bsn", "date_of_birth")
 class UserAdminForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         choices=Role.choices, widget=forms.CheckboxSelectMultiple,
-        help_text="At most one default authorisation (Client … External), with or without "
-        "Administrator; Application stands alone." + format_html_join(
-            "", "<br><b>{}</b>: {}", ((Role(r).label, m) for r, m in ROLE_MEANINGS.items())),
+        help_text=lazy(lambda: format_html(
+            "{}{}", _("At most one default authorisation (Client … External), with or "
+                      "without Administrator; Application stands alone."),
+            format_html_join("", "<br><b>{}</b>: {}",
+                             ((Role(r).label, m) for r, m in ROLE_MEANINGS.items()))), str)(),
     )
     grants = forms.MultipleChoiceField(
         choices=Grant.choices, widget=forms.CheckboxSelectMultiple, required=False,
-        help_text="Application users only: what the application may read and write through "
-        "the API. A new application holds none.",
+        help_text=gettext_lazy("Application users only: what the application may read and "
+                               "write through the API. A new application holds none."),
     )
     allowed_networks = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False,
-        label="Allowed address ranges",
-        help_text="Application users only: one CIDR range per line (e.g. 203.0.113.0/24). "
-        "Logins from elsewhere are refused like a wrong password and never lock the "
-        "application. Empty: any address.",
+        label=gettext_lazy("Allowed address ranges"),
+        help_text=gettext_lazy("Application users only: one CIDR range per line (e.g. "
+                               "203.0.113.0/24). Logins from elsewhere are refused like a "
+                               "wrong password and never lock the application. Empty: any "
+                               "address."),
     )
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False), required=False, strip=False,
-        help_text="Leave empty to keep the current password. Changing it revokes the "
-        "user's tokens.",
+        help_text=gettext_lazy("Leave empty to keep the current password. Changing it revokes "
+                               "the user's tokens."),
     )
     password_confirm = forms.CharField(
         widget=forms.PasswordInput(render_value=False), required=False, strip=False,
-        label="Password (again)",
+        label=gettext_lazy("Password (again)"),
     )
 
     organization_for_new = None  # set by UserAdmin.get_form for an organisation's admin
@@ -88,7 +94,7 @@ class UserAdminForm(forms.ModelForm):
             return data
         password = data.get("password")
         if password != data.get("password_confirm"):
-            self.add_error("password_confirm", "The two passwords differ.")
+            self.add_error("password_confirm", _("The two passwords differ."))
         elif password:
             try:
                 validate_password(password, self.instance)
@@ -97,7 +103,7 @@ class UserAdminForm(forms.ModelForm):
         elif not self.instance.pk and (
             self._role_fields["is_application"] or self._role_fields["is_administrator"]
         ):
-            self.add_error("password", "Application users and administrators need a password.")
+            self.add_error("password", _("Application users and administrators need a password."))
         candidate = self.instance
         if self.organization_for_new is not None and not candidate.pk:
             candidate.organization = self.organization_for_new
@@ -128,16 +134,16 @@ class UserAdmin(admin.ModelAdmin):
     search_fields = ["username", "first_name", "last_name", "display_name", "email"]
     readonly_fields = ["date_joined", "modified", "last_login", "access_log_export"]
 
-    @admin.display(description="Role types")
+    @admin.display(description=gettext_lazy("Role types"))
     def roles_display(self, obj):
-        return ", ".join(Role(r).label for r in obj.roles)
+        return ", ".join(str(Role(r).label) for r in obj.roles)
 
-    @admin.display(description="Who accessed this person's data")
+    @admin.display(description=gettext_lazy("Who accessed this person's data"))
     def access_log_export(self, obj):
         if not obj or not obj.pk:
             return "-"
         return format_html(
-            'Export for the right of access: <a href="{}">CSV</a> · <a href="{}">JSON</a>',
+            _('Export for the right of access: <a href="{}">CSV</a> · <a href="{}">JSON</a>'),
             reverse("admin:accounts_user_access_log", args=[obj.pk, "csv"]),
             reverse("admin:accounts_user_access_log", args=[obj.pk, "json"]),
         )
@@ -197,12 +203,12 @@ class UserAdmin(admin.ModelAdmin):
         who = ["organization", "username"] if is_platform_request(request) else ["username"]
         return [
             (None, {"fields": [*who, "roles", "password", "password_confirm"]}),
-            ("API access (Application users)", {"fields": ["grants", "allowed_networks"]}),
-            ("Personal data", {"fields": [
+            (_("API access (Application users)"), {"fields": ["grants", "allowed_networks"]}),
+            (_("Personal data"), {"fields": [
                 "first_name", "last_name", "display_name", "email", "phone",
                 "date_of_birth", "bsn", "external_id"]}),
-            ("Status", {"fields": ["is_active", "date_joined", "modified", "last_login"]}),
-            ("Access log", {"fields": ["access_log_export"]}),
+            (_("Status"), {"fields": ["is_active", "date_joined", "modified", "last_login"]}),
+            (_("Access log"), {"fields": ["access_log_export"]}),
         ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -1,4 +1,5 @@
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.apps import DefaultConfig
 
 
@@ -12,4 +13,4 @@ class TOTPConfig(DefaultConfig):
     """django-otp's TOTP devices, under a name an administrator understands (was
     "OTP_TOTP")."""
 
-    verbose_name = "Second factor (authenticator apps)"
+    verbose_name = _("Second factor (authenticator apps)")

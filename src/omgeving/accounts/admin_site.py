@@ -10,6 +10,8 @@ administrator comes from the command line: `omgeving otp add`.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,9 +36,9 @@ class LoginForm(OTPAdminAuthenticationForm):
 class OmgevingAdminSite(OTPAdminSite):
     login_form = LoginForm
 
-    site_header = "Omgeving — functional management"
+    site_header = gettext_lazy("Omgeving — functional management")
     site_title = "Omgeving"
-    index_title = "Manage"
+    index_title = gettext_lazy("Manage")
     site_url = None  # there is no public site beside the API
 
     def __init__(self, name="admin"):
@@ -55,7 +57,7 @@ class OmgevingAdminSite(OTPAdminSite):
         context = super().each_context(request)
         organization = getattr(request, "organization", None)
         context["site_header"] = (
-            f"{organization.name} — functional management" if organization
-            else "Omgeving — platform management"
+            _("%(organization)s — functional management") % {"organization": organization.name}
+            if organization else _("Omgeving — platform management")
         )
         return context

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "omgeving.accounts"
     label = "accounts"
-    verbose_name = "Users"
+    verbose_name = _("Users")
 
     def ready(self):
         from omgeving.changes.services import register

@@ -5,29 +5,30 @@ gave it in the admin; new Application users hold none (least privilege)."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 FAMILIES = {
-    "users": "Users",
-    "relations": "Relations and groups",
-    "families": "Families",
-    "care_status": "Care status",
-    "invitations": "Invitations",
+    "users": _("Users"),
+    "relations": _("Relations and groups"),
+    "families": _("Families"),
+    "care_status": _("Care status"),
+    "invitations": _("Invitations"),
 }
 
 
 class Grant(models.TextChoices):
-    USERS_READ = "users:read", "Users — read"
-    USERS_WRITE = "users:write", "Users — write"
-    RELATIONS_READ = "relations:read", "Relations and groups — read"
-    RELATIONS_WRITE = "relations:write", "Relations and groups — write"
-    FAMILIES_READ = "families:read", "Families — read"
-    FAMILIES_WRITE = "families:write", "Families — write"
-    CARE_STATUS_READ = "care_status:read", "Care status — read"
-    CARE_STATUS_WRITE = "care_status:write", "Care status — write"
-    INVITATIONS_READ = "invitations:read", "Invitations — read"
-    INVITATIONS_WRITE = "invitations:write", "Invitations — write"
-    BSN = "bsn", "BSN — read and write the citizen service number"
-    AUDIT = "audit", "Access log — read"
+    USERS_READ = "users:read", _("Users — read")
+    USERS_WRITE = "users:write", _("Users — write")
+    RELATIONS_READ = "relations:read", _("Relations and groups — read")
+    RELATIONS_WRITE = "relations:write", _("Relations and groups — write")
+    FAMILIES_READ = "families:read", _("Families — read")
+    FAMILIES_WRITE = "families:write", _("Families — write")
+    CARE_STATUS_READ = "care_status:read", _("Care status — read")
+    CARE_STATUS_WRITE = "care_status:write", _("Care status — write")
+    INVITATIONS_READ = "invitations:read", _("Invitations — read")
+    INVITATIONS_WRITE = "invitations:write", _("Invitations — write")
+    BSN = "bsn", _("BSN — read and write the citizen service number")
+    AUDIT = "audit", _("Access log — read")
 
 
 def for_action(family: str, safe: bool) -> str:

@@ -5,8 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from omgeving.tenancy.models import Organization
 from omgeving.tenancy.querysets import TenantQuerySet
@@ -18,28 +17,28 @@ class Role(models.TextChoices):
     """Role types. ADMINISTRATOR and APPLICATION are flags; the rest is the default
     authorisation of a person in the care network (at most one)."""
 
-    ADMINISTRATOR = "ADMINISTRATOR", "Administrator"
-    APPLICATION = "APPLICATION", "Application"
-    CLIENT = "CLIENT", "Client"
-    COUNSELOR = "COUNSELOR", "Counselor"
-    COUNSELOR_PLUS = "COUNSELOR_PLUS", "Counselor+"
-    GUARDIAN = "GUARDIAN", "Guardian"
-    EXTERNAL = "EXTERNAL", "External"
+    ADMINISTRATOR = "ADMINISTRATOR", _("Administrator")
+    APPLICATION = "APPLICATION", _("Application")
+    CLIENT = "CLIENT", _("Client")
+    COUNSELOR = "COUNSELOR", _("Counselor")
+    COUNSELOR_PLUS = "COUNSELOR_PLUS", _("Counselor+")
+    GUARDIAN = "GUARDIAN", _("Guardian")
+    EXTERNAL = "EXTERNAL", _("External")
 
 
 AUTHORISATIONS = (Role.CLIENT, Role.COUNSELOR, Role.COUNSELOR_PLUS, Role.GUARDIAN, Role.EXTERNAL)
 
 # What each role type means, for the people who assign them (the admin's help text).
 ROLE_MEANINGS = {
-    Role.ADMINISTRATOR: "manages this organisation in this admin (with a second factor)",
-    Role.APPLICATION: "API access only, for a connected system (ECD/EPD); stands alone and "
-                      "holds only the grants ticked below",
-    Role.CLIENT: "the person in the middle of a care network; sees the most about themselves",
-    Role.COUNSELOR: "a care professional; sees their clients' data as the relation allows",
-    Role.COUNSELOR_PLUS: "a care professional with extended rights: also the BSN, and may "
-                         "manage the client's network",
-    Role.GUARDIAN: "a parent, guardian or legal representative of a client",
-    Role.EXTERNAL: "anyone else who helps (friend, neighbour, teacher); sees the least",
+    Role.ADMINISTRATOR: _("manages this organisation in this admin (with a second factor)"),
+    Role.APPLICATION: _("API access only, for a connected system (ECD/EPD); stands alone and "
+                      "holds only the grants ticked below"),
+    Role.CLIENT: _("the person in the middle of a care network; sees the most about themselves"),
+    Role.COUNSELOR: _("a care professional; sees their clients' data as the relation allows"),
+    Role.COUNSELOR_PLUS: _("a care professional with extended rights: also the BSN, and may "
+                         "manage the client's network"),
+    Role.GUARDIAN: _("a parent, guardian or legal representative of a client"),
+    Role.EXTERNAL: _("anyone else who helps (friend, neighbour, teacher); sees the least"),
 }
 
 
@@ -53,12 +52,12 @@ class Authorisation(models.TextChoices):
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9.@+_-]{1,150}$",
-    gettext_lazy("Use 1-150 letters, digits and . @ + - _ only."),
+    _("Use 1-150 letters, digits and . @ + - _ only."),
     code="invalid_username",
 )
 phone_validator = RegexValidator(
     r"^\+?[0-9 ()-]{6,20}$",
-    gettext_lazy("Enter a phone number: digits, spaces, ( ) - and a leading +."),
+    _("Enter a phone number: digits, spaces, ( ) - and a leading +."),
     code="invalid_phone",
 )
 
@@ -89,49 +88,51 @@ class User(AbstractBaseUser):
     administrator, or an Application user (API access only)."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
-        help_text="Empty only for platform superusers.",
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="users",
+        help_text=_("Empty only for platform superusers."),
     )
-    username = models.CharField(max_length=150, validators=[username_validator])
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
-    display_name = models.CharField(max_length=150, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=20, blank=True, validators=[phone_validator])
-    date_of_birth = models.DateField(null=True, blank=True)
-    bsn = models.CharField("BSN", max_length=9, blank=True, validators=[validate_bsn])
-    external_id = models.CharField(
+    username = models.CharField(_("username"), max_length=150, validators=[username_validator])
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    bsn = models.CharField(_("BSN"), max_length=9, blank=True, validators=[validate_bsn])
+    external_id = models.CharField(_("external id"),
         max_length=100, null=True, blank=True,
-        help_text="The key of this person in the organisation's own ECD/EPD.",
+        help_text=_("The key of this person in the organisation's own ECD/EPD."),
     )
-    is_active = models.BooleanField(default=True)
-    is_superuser = models.BooleanField(
-        default=False, help_text="Platform superuser: manages organisations. Has no organisation."
+    is_active = models.BooleanField(_("is active"), default=True)
+    is_superuser = models.BooleanField(_("is superuser"),
+        default=False,
+        help_text=_("Platform superuser: manages organisations. Has no organisation.")
     )
-    is_administrator = models.BooleanField(default=False)
-    is_application = models.BooleanField(default=False)
-    authorisation = models.CharField(
+    is_administrator = models.BooleanField(_("is administrator"), default=False)
+    is_application = models.BooleanField(_("is application"), default=False)
+    authorisation = models.CharField(_("authorisation"),
         max_length=20, choices=Authorisation.choices, null=True, blank=True,
-        help_text="Default authorisation in the care network.",
+        help_text=_("Default authorisation in the care network."),
     )
-    grants = models.JSONField(
+    grants = models.JSONField(_("grants"),
         default=list, blank=True,
-        help_text="Application users only: what the application may read and write.",
+        help_text=_("Application users only: what the application may read and write."),
     )
-    allowed_networks = models.JSONField(
+    allowed_networks = models.JSONField(_("allowed networks"),
         default=list, blank=True,
-        help_text="Application users only: the address ranges (CIDR) it may log in from; "
+        help_text=_("Application users only: the address ranges (CIDR) it may log in from; "
         "empty: anywhere. A login from elsewhere is refused like a wrong password and never "
-        "counts towards a lockout.",
+        "counts towards a lockout."),
     )
-    token_version = models.PositiveIntegerField(
+    token_version = models.PositiveIntegerField(_("token version"),
         default=1, editable=False,
-        help_text="Bumped on password change or deactivation; older tokens stop working.",
+        help_text=_("Bumped on password change or deactivation; older tokens stop working."),
     )
-    date_joined = models.DateTimeField(default=timezone.now)
-    modified = models.DateTimeField(auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"),
+        default=1, editable=False, help_text=_("Counts the changes of the object (its ETag)."))
 
     objects = UserManager()
 
@@ -140,6 +141,8 @@ class User(AbstractBaseUser):
     REQUIRED_FIELDS = ["email"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["id"]
         # The filters an integrator uses, each ending in id: a cursor page (WHERE … AND
         # id > last ORDER BY id LIMIT n) reads the index in order and stops after one page,
@@ -269,19 +272,21 @@ class LoginThrottle(models.Model):
     address, of a username from anywhere, from an address over any username, or successful
     logins of a user. Always within one organisation (or the platform)."""
 
-    key = models.CharField(max_length=400, unique=True)
-    organization = models.ForeignKey("tenancy.Organization", null=True, blank=True,
+    key = models.CharField(_("key"), max_length=400, unique=True)
+    organization = models.ForeignKey("tenancy.Organization", verbose_name=_("organization"),
+                                     null=True, blank=True,
                                      on_delete=models.CASCADE, related_name="+")
-    scope = models.CharField(max_length=20)
-    username = models.CharField(max_length=150, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    count = models.PositiveIntegerField(default=0)
-    window_start = models.DateTimeField()
-    locked_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    scope = models.CharField(_("scope"), max_length=20)
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("ip"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    window_start = models.DateTimeField(_("window start"))
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, db_index=True)
 
     class Meta:
+        verbose_name_plural = _("login lockouts")
         ordering = ["-locked_until", "id"]
-        verbose_name = "login lockout"
+        verbose_name = _("login lockout")
 
     def __str__(self) -> str:
         who = " from ".join(x for x in (self.username, self.ip) if x)
@@ -292,11 +297,14 @@ class KnownLoginAddress(models.Model):
     """An address a user logged in from successfully: the username-wide lock does not apply
     to it, so strangers' guessing cannot lock the owner out."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    ip = models.GenericIPAddressField()
-    last_success = models.DateTimeField()
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")
+    ip = models.GenericIPAddressField(_("ip"))
+    last_success = models.DateTimeField(_("last success"))
 
     class Meta:
+        verbose_name = _("known login address")
+        verbose_name_plural = _("known login addresses")
         constraints = [models.UniqueConstraint(fields=["user", "ip"],
                                                name="knownloginaddress_once")]
 

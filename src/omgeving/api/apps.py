@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "omgeving.api"
     label = "api"
-    verbose_name = "API"
+    verbose_name = _("API")
 
     def ready(self):
         from . import schema  # noqa: F401  (registers the OpenAPI authentication extension)

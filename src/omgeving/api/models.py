@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from omgeving.tenancy.models import TenantModel
 from omgeving.tenancy.querysets import TenantManager
@@ -10,23 +11,29 @@ from omgeving.tenancy.querysets import TenantManager
 
 class IdempotencyKey(TenantModel):
     class State(models.TextChoices):
-        RUNNING = "running", "running"
-        DONE = "done", "done"
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
 
-    actor = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path, query "
-                                   "and body.")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
-    status = models.PositiveSmallIntegerField(null=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    body = models.BinaryField(default=b"")
-    subjects = models.JSONField(default=list, help_text="The persons the answer showed.")
-    created = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey("accounts.User", verbose_name=_("actor"), on_delete=models.CASCADE,
+                              related_name="+")
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64,
+                                   help_text=_("SHA-256 of method, path, query "
+                                   "and body."))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices,
+                             default=State.RUNNING)
+    status = models.PositiveSmallIntegerField(_("status"), null=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    body = models.BinaryField(_("body"), default=b"")
+    subjects = models.JSONField(_("subjects"), default=list,
+                                help_text=_("The persons the answer showed."))
+    created = models.DateTimeField(_("created"), db_index=True)
 
     objects = TenantManager()
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [models.UniqueConstraint(fields=["actor", "key"],
                                                name="idempotencykey_once_per_actor")]
 

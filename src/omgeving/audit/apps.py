@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "omgeving.audit"
     label = "audit"
-    verbose_name = "Access log"
+    verbose_name = _("Access log")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChangesConfig(AppConfig):
     name = "omgeving.changes"
     label = "changes"
-    verbose_name = "Change feed"
+    verbose_name = _("Change feed")

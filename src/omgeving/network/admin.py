@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Q
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from omgeving.accounts.models import Role
 from omgeving.errors import CODES
@@ -39,12 +43,15 @@ ACTIVE_NON_CLIENTS = Q(is_active=True, authorisation__isnull=False) & ~Q(
 ACTIVE_PROFESSIONALS = Q(is_active=True, authorisation__in=PROFESSIONALS)
 
 
-def rules_text(*functions) -> str:
+def _rules_text(*functions) -> str:
     """The rules the services check, in the words of errors.CODES: one source for the API's
-    documentation and the admin's explanation."""
+    documentation and the admin's explanation (in the language of the request)."""
     codes = sorted(set().union(*(f.raises for f in functions)) - {"missing_grant"})
-    return "Rules checked on saving: " + " ".join(
+    return _("Rules checked on saving:") + " " + " ".join(
         str(CODES[code][1]) for code in codes if CODES[code][0] in (400, 409))
+
+
+rules_text = lazy(_rules_text, str)
 
 
 @admin.register(Relation)
@@ -59,12 +66,14 @@ class RelationAdmin(TenantModelAdmin):
     fieldsets = [(None, {
         "fields": ["client", "person", "authorisation", "relation_type", "start_date",
                    "end_date", "external_id"],
-        "description": "A direct relation links a person to a client: the client is always "
-        "in the middle of the network. The authorisation says what kind of the client's data "
-        "the person sees (docs/access.md); it cannot exceed the person's own default "
-        "authorisation. An end date ends what the relation grants after that day; deleting "
-        "a relation that has started ends it yesterday and keeps its history. "
-        + rules_text(services.check_relation)})]
+        "description": format_lazy(
+            "{} {}", gettext_lazy(
+                "A direct relation links a person to a client: the client is always in the "
+                "middle of the network. The authorisation says what kind of the client's data "
+                "the person sees (docs/access.md); it cannot exceed the person's own default "
+                "authorisation. An end date ends what the relation grants after that day; "
+                "deleting a relation that has started ends it yesterday and keeps its "
+                "history."), rules_text(services.check_relation))})]
     rule_check = staticmethod(services.check_relation)
     rule_save = staticmethod(services.save_relation)
     # Deleting ends the relation (yesterday) and keeps the history, as the API does.
@@ -149,11 +158,13 @@ class InvitationAdmin(TenantModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead: the invitation and its answer are history
 
-    @admin.action(description="Revoke the selected pending invitations")
+    @admin.action(description=gettext_lazy("Revoke the selected pending invitations"))
     def revoke(self, request, queryset):
         revoked = 0
         for invitation in queryset:
             if invitation.effective_state == Invitation.State.PENDING:
                 invitations.revoke_invitation(invitation)
                 revoked += 1
-        self.message_user(request, f"{revoked} invitation(s) revoked.")
+        self.message_user(request, ngettext("%(count)d invitation revoked.",
+                                            "%(count)d invitations revoked.", revoked)
+                          % {"count": revoked})

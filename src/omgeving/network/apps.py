@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NetworkConfig(AppConfig):
     name = "omgeving.network"
     label = "network"
-    verbose_name = "Care network"
+    verbose_name = _("Care network")
 
     def ready(self):
         from omgeving.changes.services import register

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from omgeving.errors import violation
 from omgeving.tenancy.models import TenantModel, Tombstoned
@@ -24,15 +25,15 @@ from omgeving.tenancy.querysets import (
 
 
 class RelationAuthorisation(models.TextChoices):
-    COUNSELOR = "COUNSELOR", "Counselor"
-    COUNSELOR_PLUS = "COUNSELOR_PLUS", "Counselor+"
-    GUARDIAN = "GUARDIAN", "Guardian"
-    EXTERNAL = "EXTERNAL", "External"
+    COUNSELOR = "COUNSELOR", _("Counselor")
+    COUNSELOR_PLUS = "COUNSELOR_PLUS", _("Counselor+")
+    GUARDIAN = "GUARDIAN", _("Guardian")
+    EXTERNAL = "EXTERNAL", _("External")
 
 
 class GroupRole(models.TextChoices):
-    COUNSELOR = "COUNSELOR", "Counselor"
-    COUNSELOR_PLUS = "COUNSELOR_PLUS", "Counselor+"
+    COUNSELOR = "COUNSELOR", _("Counselor")
+    COUNSELOR_PLUS = "COUNSELOR_PLUS", _("Counselor+")
 
 
 def today():
@@ -59,9 +60,9 @@ LIVE = Q(deleted_at__isnull=True)
 
 
 class Period(models.Model):
-    start_date = models.DateField(default=today)
-    end_date = models.DateField(null=True, blank=True,
-                                help_text="Last day it counts; empty: no end.")
+    start_date = models.DateField(_("start date"), default=today)
+    end_date = models.DateField(_("end date"), null=True, blank=True,
+                                help_text=_("Last day it counts; empty: no end."))
 
     class Meta:
         abstract = True
@@ -74,17 +75,19 @@ class Period(models.Model):
 class RelationType(TenantModel, Tombstoned):
     """An organisation-editable label: mother, father, guardian, mentor, teacher, GP, …"""
 
-    name = models.CharField(max_length=100)
-    external_id = models.CharField(max_length=100, null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
+    name = models.CharField(_("name"), max_length=100)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"),
+        default=1, editable=False, help_text=_("Counts the changes of the object (its ETag)."))
 
     objects = LiveTenantManager()
     all_objects = TenantManager()
 
     class Meta:
+        verbose_name = _("relation type")
+        verbose_name_plural = _("relation types")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["organization", "name"], condition=LIVE,
                                                name="relationtype_name_unique_per_org",
@@ -98,23 +101,27 @@ class Relation(TenantModel, Tombstoned, Period):
     """A direct relation of a person to a client, with the authorisation it gives and its
     period (rules 1-3 of docs/access.md)."""
 
-    client = models.ForeignKey("accounts.User", on_delete=models.PROTECT,
+    client = models.ForeignKey("accounts.User", verbose_name=_("client"), on_delete=models.PROTECT,
                                related_name="client_relations")
-    person = models.ForeignKey("accounts.User", on_delete=models.PROTECT,
+    person = models.ForeignKey("accounts.User", verbose_name=_("person"), on_delete=models.PROTECT,
                                related_name="person_relations")
-    authorisation = models.CharField(max_length=20, choices=RelationAuthorisation.choices)
-    relation_type = models.ForeignKey(RelationType, null=True, blank=True,
+    authorisation = models.CharField(_("authorisation"), max_length=20,
+                                     choices=RelationAuthorisation.choices)
+    relation_type = models.ForeignKey(RelationType, verbose_name=_("relation type"), null=True,
+                                      blank=True,
                                       on_delete=models.PROTECT, related_name="+")
-    external_id = models.CharField(max_length=100, null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"),
+        default=1, editable=False, help_text=_("Counts the changes of the object (its ETag)."))
 
     objects = LivePeriodManager()
     all_objects = PeriodManager()
 
     class Meta:
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "external_id"],
@@ -137,21 +144,23 @@ class Group(TenantModel, Tombstoned):
     """A team or location. Its members (professionals) relate to all of its clients."""
 
     class Kind(models.TextChoices):
-        TEAM = "team", "Team"
-        LOCATION = "location", "Location"
+        TEAM = "team", _("Team")
+        LOCATION = "location", _("Location")
 
-    name = models.CharField(max_length=150)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TEAM)
-    external_id = models.CharField(max_length=100, null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TEAM)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"),
+        default=1, editable=False, help_text=_("Counts the changes of the object (its ETag)."))
 
     objects = LiveTenantManager()
     all_objects = TenantManager()
 
     class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], condition=LIVE,
@@ -172,11 +181,11 @@ class Membership(TenantModel, Tombstoned, Period):
     ending; `person_field` names the person."""
 
     person_field = ""
-    external_id = models.CharField(max_length=100, null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"),
+        default=1, editable=False, help_text=_("Counts the changes of the object (its ETag)."))
 
     objects = LivePeriodManager()
     all_objects = PeriodManager()
@@ -207,13 +216,16 @@ class GroupMember(Membership):
     """A professional's membership of a group, with the authorisation it gives."""
 
     person_field = "user"
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="members")
-    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(max_length=20, choices=GroupRole.choices,
+    group = models.ForeignKey(Group, verbose_name=_("group"), on_delete=models.PROTECT,
+                              related_name="members")
+    user = models.ForeignKey("accounts.User", verbose_name=_("user"), on_delete=models.PROTECT,
+                             related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=GroupRole.choices,
                             default=GroupRole.COUNSELOR)
 
     class Meta(Membership.Meta):
-        pass
+        verbose_name = _("group member")
+        verbose_name_plural = _("group members")
 
     def __str__(self) -> str:
         return f"{self.user} in {self.group} ({self.role})"
@@ -223,11 +235,14 @@ class GroupClient(Membership):
     """A client of a group: the group's members relate to them."""
 
     person_field = "client"
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="clients")
-    client = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(Group, verbose_name=_("group"), on_delete=models.PROTECT,
+                              related_name="clients")
+    client = models.ForeignKey("accounts.User", verbose_name=_("client"), on_delete=models.PROTECT,
+                               related_name="+")
 
     class Meta(Membership.Meta):
-        pass
+        verbose_name = _("group client")
+        verbose_name_plural = _("group clients")
 
     def __str__(self) -> str:
         return f"{self.client}, client of {self.group}"
@@ -238,23 +253,24 @@ class GroupClient(Membership):
 class Family(TenantModel, Tombstoned):
     """A household (gezin): a name, an address, its members (clients and relatives)."""
 
-    name = models.CharField(max_length=150)
-    street = models.CharField(max_length=150, blank=True)
-    house_number = models.CharField(max_length=20, blank=True)
-    postal_code = models.CharField(max_length=10, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    external_id = models.CharField(max_length=100, null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
+    name = models.CharField(_("name"), max_length=150)
+    street = models.CharField(_("street"), max_length=150, blank=True)
+    house_number = models.CharField(_("house number"), max_length=20, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"),
+        default=1, editable=False, help_text=_("Counts the changes of the object (its ETag)."))
 
     objects = LiveTenantManager()
     all_objects = TenantManager()
 
     class Meta:
+        verbose_name = _("family")
         ordering = ["id"]
-        verbose_name_plural = "families"
+        verbose_name_plural = _("families")
         constraints = [models.UniqueConstraint(fields=["organization", "external_id"],
                                                condition=Q(external_id__isnull=False) & LIVE,
                                                name="family_external_id_unique_per_org",
@@ -273,12 +289,16 @@ class Family(TenantModel, Tombstoned):
 
 
 class FamilyMember(TenantModel):
-    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    family = models.ForeignKey(Family, verbose_name=_("family"), on_delete=models.CASCADE,
+                               related_name="memberships")
+    user = models.ForeignKey("accounts.User", verbose_name=_("user"), on_delete=models.PROTECT,
+                             related_name="+")
 
     objects = TenantManager()
 
     class Meta:
+        verbose_name = _("family member")
+        verbose_name_plural = _("family members")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["family", "user"],
                                                name="familymember_once")]
@@ -290,20 +310,21 @@ class FamilyMember(TenantModel):
 class CareStatus(TenantModel, Tombstoned):
     """An organisation-defined status of a client's care: waiting list, in care, aftercare…"""
 
-    name = models.CharField(max_length=100)
-    position = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("is active"), default=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"),
+        default=1, editable=False, help_text=_("Counts the changes of the object (its ETag)."))
 
     objects = LiveTenantManager()
     all_objects = TenantManager()
 
     class Meta:
+        verbose_name = _("care status")
         ordering = ["position", "id"]
-        verbose_name_plural = "care statuses"
+        verbose_name_plural = _("care statuses")
         constraints = [models.UniqueConstraint(fields=["organization", "name"], condition=LIVE,
                                                name="carestatus_name_unique_per_org",
                                                **violation("name_taken"))]
@@ -315,15 +336,20 @@ class CareStatus(TenantModel, Tombstoned):
 class ClientCareStatus(TenantModel):
     """One change of a client's care status; the latest is the current status."""
 
-    client = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    status = models.ForeignKey(CareStatus, on_delete=models.PROTECT, related_name="+")
-    set_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
+    client = models.ForeignKey("accounts.User", verbose_name=_("client"), on_delete=models.PROTECT,
                                related_name="+")
-    set_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.ForeignKey(CareStatus, verbose_name=_("status"), on_delete=models.PROTECT,
+                               related_name="+")
+    set_by = models.ForeignKey("accounts.User", verbose_name=_("set by"), null=True,
+                               on_delete=models.PROTECT,
+                               related_name="+")
+    set_at = models.DateTimeField(_("set at"), default=timezone.now, db_index=True)
 
     objects = TenantManager()
 
     class Meta:
+        verbose_name = _("client care status")
+        verbose_name_plural = _("client care statuses")
         ordering = ["-set_at", "-id"]
         indexes = [models.Index(fields=["client", "-set_at", "-id"])]
 
@@ -335,51 +361,61 @@ class Invitation(TenantModel):
     """An invitation by e-mail into a client's network, or for a new client to a counselor."""
 
     class Kind(models.TextChoices):
-        NETWORK = "network", "Into a client's network"
-        CLIENT = "client", "A client, to a counselor"
+        NETWORK = "network", _("Into a client's network")
+        CLIENT = "client", _("A client, to a counselor")
 
     class State(models.TextChoices):
-        PENDING = "pending", "pending"
-        ACCEPTED = "accepted", "accepted"
-        DECLINED = "declined", "declined"
-        REVOKED = "revoked", "revoked"
-        EXPIRED = "expired", "expired"
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        REVOKED = "revoked", _("revoked")
+        EXPIRED = "expired", _("expired")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    client = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+", help_text="network: whose network; client: "
-                               "the client, once known (an existing person, or on acceptance).")
-    counselor = models.ForeignKey("accounts.User", null=True, blank=True,
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    client = models.ForeignKey("accounts.User", verbose_name=_("client"), null=True, blank=True,
+                               on_delete=models.PROTECT,
+                               related_name="+", help_text=_("network: whose network; client: "
+                               "the client, once known (an existing person, or on acceptance)."))
+    counselor = models.ForeignKey("accounts.User", verbose_name=_("counselor"), null=True,
+                                  blank=True,
                                   on_delete=models.PROTECT, related_name="+",
-                                  help_text="client: the professional the client will relate to.")
-    invitee = models.ForeignKey("accounts.User", null=True, blank=True,
+                                  help_text=_("client: the professional the client will "
+                                              "relate to."))
+    invitee = models.ForeignKey("accounts.User", verbose_name=_("invitee"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+",
-                                help_text="An existing person; empty for a new one.")
-    email = models.EmailField(blank=True)
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
-    authorisation = models.CharField(max_length=20, choices=RelationAuthorisation.choices,
-                                     help_text="network: the invitee's authorisation towards "
-                                     "the client; client: the counselor's.")
-    relation_type = models.ForeignKey(RelationType, null=True, blank=True,
+                                help_text=_("An existing person; empty for a new one."))
+    email = models.EmailField(_("email"), blank=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    authorisation = models.CharField(_("authorisation"), max_length=20,
+                                     choices=RelationAuthorisation.choices,
+                                     help_text=_("network: the invitee's authorisation towards "
+                                     "the client; client: the counselor's."))
+    relation_type = models.ForeignKey(RelationType, verbose_name=_("relation type"), null=True,
+                                      blank=True,
                                       on_delete=models.PROTECT, related_name="+")
-    end_date = models.DateField(null=True, blank=True,
-                                help_text="The relation ends by itself after this day.")
-    invited_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    expires_at = models.DateTimeField()
-    responded_at = models.DateTimeField(null=True, blank=True)
-    relation = models.ForeignKey(Relation, null=True, blank=True, on_delete=models.PROTECT,
+    end_date = models.DateField(_("end date"), null=True, blank=True,
+                                help_text=_("The relation ends by itself after this day."))
+    invited_by = models.ForeignKey("accounts.User", verbose_name=_("invited by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices,
+                             default=State.PENDING)
+    token_hash = models.CharField(_("token hash"), max_length=64, blank=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    relation = models.ForeignKey(Relation, verbose_name=_("relation"), null=True, blank=True,
+                                 on_delete=models.PROTECT,
                                  related_name="+")
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Counts the changes of the object (its ETag).")
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"),
+        default=1, editable=False, help_text=_("Counts the changes of the object (its ETag)."))
 
     objects = TenantManager()
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["id"]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TenancyConfig(AppConfig):
     name = "omgeving.tenancy"
     label = "tenancy"
-    verbose_name = "Organisations"
+    verbose_name = _("Organisations")

@@ -4,8 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 # A DNS label: 1-63 characters, lower-case letters, digits and hyphens, no hyphen at either end.
 DNS_LABEL = r"^(?!-)[a-z0-9-]{1,63}(?<!-)$"
@@ -13,7 +12,7 @@ RESERVED_SLUGS = frozenset({"www", "api", "admin", "static", "mail", "platform"}
 
 slug_validator = RegexValidator(
     DNS_LABEL,
-    gettext_lazy("A slug is a DNS label: 1-63 lower-case letters, digits or hyphens, "
+    _("A slug is a DNS label: 1-63 lower-case letters, digits or hyphens, "
     "not starting or ending with a hyphen."),
     code="invalid_slug",
 )
@@ -30,21 +29,23 @@ FEATURES = ("families", "care_status", "invitations")
 
 
 class Organization(models.Model):
-    slug = models.CharField(
+    slug = models.CharField(_("slug"),
         max_length=63, unique=True, validators=[slug_validator, validate_not_reserved],
-        help_text="The organisation's subdomain.",
+        help_text=_("The organisation's subdomain."),
     )
-    name = models.CharField(max_length=200)
-    is_active = models.BooleanField(default=True)
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("is active"), default=True)
     # Per-organisation features (JO switches these per organisation). Off: the endpoints
     # answer 404 and the admin hides them.
-    feature_families = models.BooleanField("families", default=False)
-    feature_care_status = models.BooleanField("care status", default=False)
-    feature_invitations = models.BooleanField("invitations", default=False)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    feature_families = models.BooleanField(_("families"), default=False)
+    feature_care_status = models.BooleanField(_("care status"), default=False)
+    feature_invitations = models.BooleanField(_("invitations"), default=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         ordering = ["slug"]
 
     def __str__(self) -> str:
@@ -62,7 +63,8 @@ class Organization(models.Model):
 class TenantModel(models.Model):
     """Base for every model that belongs to one organisation."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"),
+                                     on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         abstract = True
@@ -74,9 +76,9 @@ class Tombstoned(models.Model):
     in lists only with `?include_deleted=true`, and its address answers 410 `deleted`.
     Models name `objects` (live, first: Django's default manager) and `all_objects`."""
 
-    deleted_at = models.DateTimeField(
+    deleted_at = models.DateTimeField(_("deleted at"),
         null=True, blank=True, editable=False,
-        help_text="When it was deleted; empty while it exists.")
+        help_text=_("When it was deleted; empty while it exists."))
 
     class Meta:
         abstract = True

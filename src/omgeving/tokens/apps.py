@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TokensConfig(AppConfig):
     name = "omgeving.tokens"
     label = "tokens"
-    verbose_name = "Tokens"
+    verbose_name = _("Tokens")
