@@ -126,6 +126,17 @@ class UserAdminForm(forms.ModelForm):
         return data
 
 
+def _person_choices(site, model) -> dict:
+    """The `person_choices` of the admin, or the inline, whose form has this model."""
+    if model in site._registry:
+        return getattr(site._registry[model], "person_choices", {})
+    for model_admin in site._registry.values():
+        for inline in getattr(model_admin, "inlines", ()):
+            if inline.model is model:
+                return getattr(inline, "person_choices", {})
+    return {}
+
+
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
     form = UserAdminForm
@@ -182,8 +193,7 @@ class UserAdmin(admin.ModelAdmin):
                                         request.GET.get("model_name", ""))
             except LookupError:
                 return queryset.none(), distinct
-            source_admin = self.admin_site._registry.get(source)
-            choices = getattr(source_admin, "person_choices", {})
+            choices = _person_choices(self.admin_site, source)
             if request.GET["field_name"] in choices:
                 queryset = queryset.filter(choices[request.GET["field_name"]])
         return queryset, distinct

@@ -85,6 +85,7 @@ class GroupMemberInline(TenantInline):
 
     model = GroupMember
     person_choices = {"user": ACTIVE_PROFESSIONALS}
+    autocomplete_fields = ["user"]
     can_delete = False  # end a membership with an end date; history is kept
     rule_check = staticmethod(services.check_membership)
 
@@ -94,6 +95,7 @@ class GroupClientInline(TenantInline):
 
     model = GroupClient
     person_choices = {"client": ACTIVE_CLIENTS}
+    autocomplete_fields = ["client"]
     can_delete = False
     rule_check = staticmethod(services.check_membership)
 
@@ -103,6 +105,14 @@ class GroupAdmin(TenantModelAdmin):
     list_display = ["name", "kind", "external_id"]
     search_fields = ["name"]
     inlines = [GroupMemberInline, GroupClientInline]
+    fieldsets = [(None, {
+        "fields": ["name", "kind", "external_id"],
+        "description": format_lazy(
+            "{} {}", gettext_lazy(
+                "A group is a team or a location. Its members (professionals) relate to every "
+                "client of the group, with the authorisation of their membership; an end date "
+                "ends a membership after that day, and the history is kept."),
+            rules_text(services.check_membership))})]
     rule_check = staticmethod(lambda obj: check_unique(obj, "name", "external_id"))
     rule_save = staticmethod(services.save_group)
     rule_delete = staticmethod(services.delete_group)
