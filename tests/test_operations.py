@@ -3,6 +3,7 @@ and access-log row, and JSON log lines as an option."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -68,26 +69,33 @@ def test_errors_carry_the_request_id_too(anon_a):
     assert response.status_code == 401 and uuid.UUID(response["X-Request-Id"])
 
 
-def test_json_log_lines_of_a_live_server(tmp_path):
-    """`omgeving serve` with OMGEVING_LOG_FORMAT=json: every line is a JSON object, and the
-    request's line carries its id, status and duration."""
-    env = {**os.environ, "OMGEVING_VAR_DIR": str(tmp_path), "OMGEVING_LOG_FORMAT": "json",
-           "OMGEVING_LOG_LEVEL": "INFO"}
+@contextlib.contextmanager
+def _live_server(tmp_path, variables: dict, *serve_args, stderr=subprocess.DEVNULL):
+    """`omgeving serve` on its own migrated SQLite file, with these environment variables;
+    yields its base URL."""
+    env = {**os.environ, "OMGEVING_VAR_DIR": str(tmp_path), **variables}
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     subprocess.run([BIN / "omgeving", "migrate", "-v0"], env=env, check=True)
     port = _free_port()
+    server = _start(env, port, *serve_args, stderr=stderr)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_json_log_lines_of_a_live_server(tmp_path):
+    """`omgeving serve` with OMGEVING_LOG_FORMAT=json: every line is a JSON object, and the
+    request's line carries its id, status and duration."""
     log = tmp_path / "server.log"
-    with open(log, "w") as sink:
-        server = _start(env, port, stderr=sink)
-        try:
-            given = str(uuid.uuid4())
-            response = requests.get(f"http://127.0.0.1:{port}/api/", timeout=10, headers={
-                "Host": "nobody.localhost", "X-Request-Id": given})
-            assert response.status_code == 404 and response.headers["X-Request-Id"] == given
-        finally:
-            server.terminate()
-            server.wait(10)
+    given = str(uuid.uuid4())
+    with open(log, "w") as sink, _live_server(tmp_path, {
+            "OMGEVING_LOG_FORMAT": "json", "OMGEVING_LOG_LEVEL": "INFO"}, stderr=sink) as url:
+        response = requests.get(f"{url}/api/", timeout=10, headers={
+            "Host": "nobody.localhost", "X-Request-Id": given})
+        assert response.status_code == 404 and response.headers["X-Request-Id"] == given
     lines = [json.loads(line) for line in log.read_text().splitlines()]  # every line
     assert any(entry["logger"] == "_granian" for entry in lines)  # the server's own, too
     [line] = [entry for entry in lines if entry["request_id"] == given]
@@ -105,15 +113,8 @@ def test_metrics_of_a_live_server_count_every_request_whichever_worker_answered(
     """`omgeving serve` with two workers: /metrics needs the token, answers at the address,
     and counts every request, whichever worker answered it and whichever answers the scrape
     (40 new connections; granian spreads them over its workers)."""
-    env = {**os.environ, "OMGEVING_VAR_DIR": str(tmp_path), "OMGEVING_METRICS_TOKEN": "s3cret",
-           "OMGEVING_LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    subprocess.run([BIN / "omgeving", "migrate", "-v0"], env=env, check=True)
-    port = _free_port()
-    server = _start(env, port, "--workers", "2")
-    try:
-        url = f"http://127.0.0.1:{port}"
+    with _live_server(tmp_path, {"OMGEVING_METRICS_TOKEN": "s3cret",
+                                 "OMGEVING_LOG_LEVEL": "WARNING"}, "--workers", "2") as url:
         for _ in range(40):  # new connections: both workers answer some
             assert requests.get(f"{url}/healthz", timeout=10).status_code == 200
         assert requests.get(f"{url}/metrics", timeout=10).status_code == 404
@@ -121,9 +122,6 @@ def test_metrics_of_a_live_server_count_every_request_whichever_worker_answered(
             "Authorization": "Bearer wrong"}).status_code == 404
         scrape = requests.get(f"{url}/metrics", timeout=10,
                               headers={"Authorization": "Bearer s3cret"})
-    finally:
-        server.terminate()
-        server.wait(10)
     assert scrape.status_code == 200 and scrape.headers["Content-Type"].startswith("text/plain")
     counts = {line.split(" ")[0]: float(line.split(" ")[1]) for line in scrape.text.splitlines()
               if line.startswith("omgeving_http_requests_total{")}
