@@ -89,6 +89,12 @@ def ensure_demo(out) -> None:
     admin = User.objects.for_organization(org).get(username="admin")
     device = TOTPDevice.objects.filter(user=admin).first() or add_totp_device(admin)
 
+    features = ", ".join(f"{name} {'on' if org.has_feature(name) else 'off'}"
+                         for name in FEATURES)
+    network = ("  care network    Joost's, the worked example of docs/access.md: joost and lisa "
+               "(clients),\n                  ans (guardian), tim (external, ended), pieter "
+               "(counselor, via Team Noord)\n"
+               if User.objects.for_organization(org).filter(username="joost").exists() else "")
     port = os.environ.get("OMGEVING_BIND", "127.0.0.1:8000").rsplit(":", 1)[-1]
     base = f"http://{org.host}:{port}"
     out.write(f"""
@@ -98,6 +104,7 @@ Omgeving demo organisation '{org.slug}' at {base}/api/
                   second factor: add this to an authenticator app (TOTP)
                   {device.config_url}
   application     username: api   password: {creds['api']}   (API access only, every grant)
+{network}  features        {features}
 
 The seed's flow, to copy and paste:
 
