@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -38,38 +39,60 @@ def test_collection_covers_every_operation():
     assert collection["info"]["schema"].endswith("/v2.1.0/collection.json")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_newman_passes_against_the_demo_of_make_run(tmp_path):
-    """`make run`'s own steps (`omgeving demo`, then `omgeving serve`) on the suite's database,
-    and the whole collection against the demo organisation they give, with the credentials
-    they print: every assertion passes."""
-    if not NEWMAN.exists():
-        pytest.fail("newman is missing: run `npm ci` (make test does)")
+@pytest.fixture
+def demo(tmp_path, transactional_db):
+    """`make run`'s own steps (`omgeving demo`, then `omgeving serve`) on the suite's database;
+    yields the port and the credentials they print."""
     env = {**os.environ, "DATABASE_URL": _database_url(), "OMGEVING_VAR_DIR": str(tmp_path),
            "OMGEVING_LOG_LEVEL": "WARNING"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     port = _free_port()
-    demo = subprocess.run([BIN / "omgeving", "demo"], env={**env, "OMGEVING_BIND":
-                          f"127.0.0.1:{port}"}, capture_output=True, text=True, check=True)
+    printed = subprocess.run([BIN / "omgeving", "demo"], env={
+        **env, "OMGEVING_BIND": f"127.0.0.1:{port}"}, capture_output=True, text=True,
+        check=True).stdout
     credentials = json.loads((tmp_path / "demo-credentials.json").read_text())
-    assert credentials["api"] in demo.stdout and f"demo.localhost:{port}" in demo.stdout
+    assert credentials["api"] in printed and f"demo.localhost:{port}" in printed
     server = _start(env, port)
     try:
-        report = tmp_path / "newman.json"
-        result = subprocess.run(
-            [str(NEWMAN), "run", str(COLLECTION),
-             "--env-var", f"baseUrl=http://127.0.0.1:{port}",
-             "--env-var", f"host=demo.localhost:{port}",
-             "--env-var", "username=api",
-             "--env-var", f"password={credentials['api']}",
-             "--reporters", "cli,json", "--reporter-json-export", str(report),
-             "--color", "off"],
-            cwd=ROOT, capture_output=True, text=True, timeout=300,
-        )
+        yield port, credentials
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_newman_passes_against_the_demo_of_make_run(demo, tmp_path):
+    """The whole collection against the demo organisation of `make run`, with the credentials
+    it prints: every assertion passes."""
+    if not NEWMAN.exists():
+        pytest.fail("newman is missing: run `npm ci` (make test does)")
+    port, credentials = demo
+    report = tmp_path / "newman.json"
+    result = subprocess.run(
+        [str(NEWMAN), "run", str(COLLECTION),
+         "--env-var", f"baseUrl=http://127.0.0.1:{port}",
+         "--env-var", f"host=demo.localhost:{port}",
+         "--env-var", "username=api",
+         "--env-var", f"password={credentials['api']}",
+         "--reporters", "cli,json", "--reporter-json-export", str(report),
+         "--color", "off"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-15000:] + result.stderr[-3000:]
     stats = json.loads(report.read_text())["run"]["stats"]
     assert stats["assertions"]["failed"] == 0 and stats["assertions"]["total"] >= 200
     assert stats["requests"]["failed"] == 0
+
+
+def test_the_readmes_python_example_runs_against_the_demo(demo):
+    """README.md's "From Python" block, as printed there, with the demo's port and password."""
+    port, credentials = demo
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("```python\n") + 10:]
+    block = block[:block.index("```")]
+    code = (block.replace("<printed by make run>", credentials["api"])
+            .replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+            .replace("demo.localhost:8000", f"demo.localhost:{port}"))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env={"PATH": os.environ.get("PATH", "")})
+    assert result.returncode == 0, result.stderr
+    assert set(ast.literal_eval(result.stdout)) >= {"api", "joost", "lisa", "ans", "tim", "pieter"}
