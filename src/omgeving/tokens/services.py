@@ -109,6 +109,7 @@ def _refusal(token: str, organization: Organization, exc: jwt.PyJWTError) -> Tok
 
 
 USER_FIELDS = ("id", "username", "organization_id", "is_active", "is_application",
+               "is_administrator", "authorisation",  # roles, shown by /api/me/
                "token_version", "grants")
 
 
