@@ -21,6 +21,17 @@ def _no_known_organizations():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request in Dutch leaves its thread in Dutch (LocaleMiddleware activates per request
+    # and never resets); each test starts and ends in the default language.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     # A fast hasher in tests; production uses Argon2 (settings.PASSWORD_HASHERS).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

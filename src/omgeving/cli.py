@@ -246,7 +246,6 @@ def _granian_log_config() -> list[str]:
     if os.environ.get("OMGEVING_LOG_FORMAT") != "json":
         return []
     import json
-    import tempfile
 
     config = {
         "formatters": {"json": {"()": "omgeving.logs.JsonFormatter"}},
@@ -254,10 +253,12 @@ def _granian_log_config() -> list[str]:
         "loggers": {"_granian": {"handlers": ["console"], "level": "INFO",
                                  "propagate": False}},
     }
-    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="omgeving-granian-log-",
-                                     delete=False) as fh:
+    # One file in the var folder, rewritten at each start (not a new temporary file each time).
+    path = os.path.join(os.environ.get("OMGEVING_VAR_DIR", "var"), "granian-log.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
         json.dump(config, fh)
-    return ["--log-config", fh.name]
+    return ["--log-config", path]
 
 
 HEADER_TIMEOUT_MS = int(os.environ.get("OMGEVING_HEADER_TIMEOUT", 10)) * 1000

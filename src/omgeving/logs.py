@@ -46,12 +46,12 @@ class RequestIdMiddleware:
             response[HEADER] = str(request.id)
             if request_log.isEnabledFor(logging.INFO):
                 organization = getattr(request, "organization", None)
+                duration = round((time.perf_counter() - started) * 1000, 1)
                 request_log.info(
                     "%s %s %s %.1fms", request.method, request.path, response.status_code,
-                    (time.perf_counter() - started) * 1000, extra={
+                    duration, extra={
                         "method": request.method, "path": request.path,
-                        "status": response.status_code,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "status": response.status_code, "duration_ms": duration,
                         "organization": getattr(organization, "slug", None)})
             return response
         finally:

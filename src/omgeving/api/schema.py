@@ -97,13 +97,18 @@ WRITE_ACTIONS = {"create", "update", "partial_update", "upsert", "bulk"}
 
 
 def operation_codes(view, method: str) -> set[str]:
-    """The codes an operation's own code can give: what its handler, its serializer's
-    services and its destroy service declare with `errors.raises`, and `feature_disabled`
-    when it belongs to a feature."""
+    """The codes an operation's own code can give: what its handler, its filters, its
+    serializer's services and its destroy service declare with `errors.raises`, and
+    `feature_disabled` when it belongs to a feature."""
     action = getattr(view, "action", None) or method.lower()
     codes = set(getattr(getattr(view, action, None), "raises", ()))
     if getattr(view, "feature", None):
         codes.add("feature_disabled")
+    filterset = getattr(view, "filterset_class", None)
+    if action == "list" and filterset is not None:  # a filter's own refusals
+        for name in dir(filterset):
+            if name.startswith("filter_"):
+                codes |= set(getattr(getattr(filterset, name), "raises", ()))
     if action in WRITE_ACTIONS:
         serializer_class = view.get_serializer_class()
         for name in ("save_service", "create", "update", "create_many"):
@@ -206,8 +211,6 @@ def add_problem_responses(result, generator, request, public):
                         codes.add("invalid_cursor")
                     if parameter["name"] == "page":
                         codes.add("not_found")  # a page past the end
-                    if parameter["name"] == "care_status":
-                        codes.add("filter_unavailable")
                     schema = parameter.get("schema", {})
                     if schema.get("type") == "string" and "enum" not in schema:
                         # An empty value is a 400, never "no filter" (an empty cursor says

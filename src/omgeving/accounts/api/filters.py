@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from omgeving.api.filters import IdFilter, ModifiedSinceFilterSet
+from omgeving.errors import raises
 
 from .. import search
 from ..models import Role, User
@@ -46,6 +47,7 @@ class UserFilterSet(ModifiedSinceFilterSet):
         return queryset if value == "all" else \
             queryset.filter(is_active__equals=value == "true")
 
+    @raises("filter_unavailable")
     def filter_care_status(self, queryset, name, value):
         from omgeving.network.models import ClientCareStatus
 
