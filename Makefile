@@ -32,7 +32,7 @@ run: install
 	$(BIN)/omgeving serve --check
 	$(BIN)/omgeving migrate --noinput -v0
 	$(BIN)/omgeving demo
-	$(BIN)/omgeving serve
+	$(BIN)/omgeving serve --with-worker
 
 # The whole suite twice: on SQLite (the embedded default), then on PostgreSQL (production).
 test: install-test

@@ -17,7 +17,9 @@
     omgeving lockout list [--org SLUG]
     omgeving lockout reset [--org SLUG] --username U
     omgeving demo                              the demo organisation of `make run`
-    omgeving serve [--bind ADDR] [--check]     serve with granian
+    omgeving serve [--bind ADDR] [--check] [--with-worker]
+                                               serve with granian (and a worker beside it)
+    omgeving worker [--interval S] [--batch]   deliver webhooks (Django's task worker)
     omgeving <django command>                  any Django command, e.g. `omgeving migrate`
 
 `omgeving COMMAND -h` explains each one.
@@ -225,6 +227,7 @@ def cmd_serve(args) -> int:
     from omgeving.metrics import prepare_worker_directory
 
     prepare_worker_directory(os.environ.get("OMGEVING_VAR_DIR", "var"))
+    worker = _start_worker() if args.with_worker else None
     sys.argv = [
         "granian", "--interface", "asginl", "--factory", "omgeving.serving:application",
         "--host", host or "127.0.0.1", "--port", port,
@@ -237,7 +240,36 @@ def cmd_serve(args) -> int:
         "--no-ws",
         *_granian_log_config(),
     ]
-    return cli()
+    try:
+        return cli()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+
+
+def _start_worker():
+    """`omgeving worker` as a child process of `omgeving serve --with-worker` (make run)."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "omgeving.cli", "worker"])
+
+
+def cmd_worker(args) -> int:
+    """Django's task worker (django-tasks' database worker) on the webhook queue, after
+    making sure the recurring sweep runs (omgeving/webhooks/delivery.py). Run one or more
+    beside the web servers; several share the work safely."""
+    from django.core.management import call_command
+
+    from omgeving.webhooks.delivery import ensure_sweep
+    from omgeving.webhooks.tasks import QUEUE
+
+    ensure_sweep()
+    call_command("db_worker", queue_name=f"{QUEUE},default", interval=args.interval,
+                 batch=args.batch, reload=False, startup_delay=not args.batch,
+                 verbosity=args.verbosity, **({"worker_id": args.worker_id}
+                                               if args.worker_id else {}))
+    return 0
 
 
 def _granian_log_config() -> list[str]:
@@ -388,14 +420,31 @@ def build_parser() -> argparse.ArgumentParser:
                        help="requests in progress per worker, slow ones included")
     serve.add_argument("--check", action="store_true",
                        help="only check that the address is free (`make run` does, first)")
+    serve.add_argument("--with-worker", action="store_true",
+                       help="also start `omgeving worker` beside the server (make run does)")
     serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser(
+        "worker", help="deliver webhooks: Django's task worker on the database queue",
+        description="Runs the queued tasks (webhook deliveries, the recurring sweep) until "
+        "stopped (SIGTERM finishes the current delivery first). Run one or more per "
+        "deployment, beside the web servers; they share the database queue safely.")
+    worker.add_argument("--interval", type=float,
+                        default=float(os.environ.get("OMGEVING_WORKER_INTERVAL", 0.25)),
+                        help="seconds between looks at an empty queue "
+                        "(default $OMGEVING_WORKER_INTERVAL or 0.25)")
+    worker.add_argument("--batch", action="store_true",
+                        help="run what is queued now, then stop")
+    worker.add_argument("--worker-id", help="a name unique among the workers (default random)")
+    worker.add_argument("-v", "--verbosity", type=int, default=1, choices=[0, 1, 2, 3])
+    worker.set_defaults(func=cmd_worker)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if argv and argv[0] not in {"org", "user", "otp", "lockout", "demo", "serve", "-h",
+    if argv and argv[0] not in {"org", "user", "otp", "lockout", "demo", "serve", "worker",
+                                "-h",
                                 "--help"}:
         _setup()
         from django.core.management import execute_from_command_line

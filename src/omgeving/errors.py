@@ -167,6 +167,11 @@ CODES: dict[str, tuple[int, str]] = {
     "invitation_token_invalid": (400, _("This invitation link is not valid (or was used).")),
     "invitation_expired": (400, _("This invitation has expired.")),
     "invitation_not_pending": (400, _("This invitation is no longer pending.")),
+    # 400 — webhooks (omgeving/webhooks/services.py)
+    "url_not_allowed": (400, _("A webhook URL must be https and reach a public address.")),
+    "unknown_event": (400, _("An event pattern that names no resource or action of the "
+                           "change feed.")),
+    "webhook_inactive": (400, _("The webhook is switched off.")),
     # 401
     "not_authenticated": (401, _("No token: send `Authorization: JWT <token>`.")),
     "token_invalid": (401, TokenError.messages["token_invalid"]),

@@ -31,6 +31,17 @@ OMGEVING_LOCKOUT_ADDRESS_FAILURES  failures from one address at one organisation
 OMGEVING_LOGIN_SUCCESS_LIMIT    successful logins of one user per window              (10)
 OMGEVING_LOGIN_SUCCESS_WINDOW   that window in seconds                               (300)
 OMGEVING_LOGIN_HASH_SLOTS   password hashes checked at once per process                (2)
+OMGEVING_WEBHOOK_ALLOW_PRIVATE  "1": webhooks may go to private and loopback addresses
+                            (development, tests; metadata addresses stay refused)    (off)
+OMGEVING_WEBHOOK_ALLOW_HTTP "1": webhooks may go to http:// URLs (development, tests) (off)
+OMGEVING_WEBHOOK_TIMEOUT    seconds one delivery attempt may take                      (5)
+OMGEVING_WEBHOOK_RETRY_FOR  seconds a failing event is retried before the webhook is
+                            switched off                                         (86400)
+OMGEVING_WEBHOOK_BACKOFF_BASE  seconds before the first retry; doubled each time       (5)
+OMGEVING_WEBHOOK_BACKOFF_MAX   longest wait between two retries in seconds          (3600)
+OMGEVING_WEBHOOK_LEASE      seconds a worker holds a webhook before another may take it
+                            over (a worker that died)                                 (60)
+OMGEVING_WEBHOOK_SWEEP_INTERVAL  seconds between sweeps for missed or due deliveries  (30)
 
 Read by `omgeving serve` (omgeving/cli.py, omgeving/serving.py) and the CLI:
 
@@ -40,6 +51,7 @@ OMGEVING_THREADS            Django threads per process                          
 OMGEVING_BACKPRESSURE       requests in progress per process, slow ones included      (256)
 OMGEVING_HEADER_TIMEOUT     seconds a client has to send its headers                   (10)
 OMGEVING_BODY_TIMEOUT       seconds a client has to send its body (then 408)           (30)
+OMGEVING_WORKER_INTERVAL    seconds `omgeving worker` waits on an empty queue       (0.25)
 OMGEVING_PASSWORD           the password for `omgeving user create` (else a prompt)
 
 A test fails when a variable read anywhere under src/omgeving is missing here.
@@ -121,6 +133,9 @@ INSTALLED_APPS = [
     "omgeving.network",
     "omgeving.audit",
     "omgeving.changes",
+    "django_tasks",
+    "django_tasks_db",
+    "omgeving.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +298,18 @@ JWT_REFRESH_CAP = env_int("OMGEVING_JWT_REFRESH_CAP", 3600)
 IDEMPOTENCY_TTL = env_int("OMGEVING_IDEMPOTENCY_TTL", 24 * 3600)  # seconds a key is kept
 CHANGES_RETENTION = env_int("OMGEVING_CHANGES_RETENTION", 30 * 24 * 3600)  # seconds
 INVITATION_LIFETIME = env_int("OMGEVING_INVITATION_LIFETIME", 14 * 24 * 3600)  # seconds
+
+# --- Webhooks (omgeving/webhooks) and the task worker ----------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                     "QUEUES": ["default", "webhooks"]}}
+WEBHOOK_ALLOW_PRIVATE = env_bool("OMGEVING_WEBHOOK_ALLOW_PRIVATE")
+WEBHOOK_ALLOW_HTTP = env_bool("OMGEVING_WEBHOOK_ALLOW_HTTP")
+WEBHOOK_TIMEOUT = env_int("OMGEVING_WEBHOOK_TIMEOUT", 5)
+WEBHOOK_RETRY_FOR = env_int("OMGEVING_WEBHOOK_RETRY_FOR", 24 * 3600)
+WEBHOOK_BACKOFF_BASE = env_int("OMGEVING_WEBHOOK_BACKOFF_BASE", 5)
+WEBHOOK_BACKOFF_MAX = env_int("OMGEVING_WEBHOOK_BACKOFF_MAX", 3600)
+WEBHOOK_LEASE = env_int("OMGEVING_WEBHOOK_LEASE", 60)
+WEBHOOK_SWEEP_INTERVAL = env_int("OMGEVING_WEBHOOK_SWEEP_INTERVAL", 30)
 # Request limits (omgeving/api/limits.py): bodies, parameters, form fields.
 MAX_BODY = max_body_bytes()
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY
@@ -363,5 +390,8 @@ LOGGING = {
     "loggers": {
         # Every 4xx is a documented answer, not a server problem worth a warning line.
         "django.request": {"level": "ERROR"},
+        # The webhook worker writes its own line per attempt (omgeving.webhooks).
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

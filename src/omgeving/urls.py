@@ -22,6 +22,7 @@ from omgeving.network.api.views import (
     UserNetworkViewSet,
 )
 from omgeving.tokens.api.views import TokenObtainView, TokenRefreshView, TokenVerifyView
+from omgeving.webhooks.api.views import WebhookDeliveryViewSet, WebhookViewSet
 
 register_converter(IdConverter, "id")
 
@@ -47,6 +48,9 @@ router.register("care-statuses", CareStatusViewSet, basename="care-status")
 router.register("users", UserCareStatusViewSet, basename="user-care-status")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("access-log", AccessLogViewSet, basename="access-log")
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("webhooks/<id:webhook_pk>/deliveries", WebhookDeliveryViewSet,
+                basename="webhook-delivery")
 
 api_patterns = [
     path("", ApiRootView.as_view(), name="api-root"),

@@ -29,6 +29,7 @@ class Grant(models.TextChoices):
     INVITATIONS_WRITE = "invitations:write", _("Invitations — write")
     BSN = "bsn", _("BSN — read and write the citizen service number")
     AUDIT = "audit", _("Access log — read")
+    WEBHOOKS = "webhooks", _("Webhooks — subscribe to events of what the application may read")
 
 
 def for_action(family: str, safe: bool) -> str:

@@ -52,6 +52,29 @@ class Registration:
 
 
 REGISTRY: dict[type, Registration] = {}
+_COMMIT_LISTENERS: list = []
+
+
+def on_commit_of_events(listener) -> None:
+    """Call `listener(organization_id)` after a transaction that appended events of that
+    organisation commits (once per transaction and organisation; never after a rollback)."""
+    if listener not in _COMMIT_LISTENERS:
+        _COMMIT_LISTENERS.append(listener)
+
+
+def _announce(organization_id) -> None:
+    if not _COMMIT_LISTENERS:
+        return
+    pending = [f for _sids, f, _robust in connection.run_on_commit]
+    if any(getattr(f, "organization_id", None) == organization_id for f in pending):
+        return
+
+    def committed():
+        for listener in _COMMIT_LISTENERS:
+            listener(organization_id)
+
+    committed.organization_id = organization_id
+    transaction.on_commit(committed)
 
 
 def register(model, resource: str, *, grant_family: str, object_id=None,
@@ -143,6 +166,7 @@ def append(instance, registration: Registration, action: str) -> ChangeEvent | N
         return None  # platform users belong to no organisation's feed
     object_id = registration.object_id(instance)
     with transaction.atomic(savepoint=False):
+        _announce(organization_id)
         seq = _counter(organization_id, 1)
         if registration.versioned:
             version = instance.version
@@ -166,6 +190,7 @@ def append_many(instances: list, action: str) -> None:
     registration = REGISTRY[type(instances[0])]
     organization_id = instances[0].organization_id
     with transaction.atomic(savepoint=False):
+        _announce(organization_id)
         last = _counter(organization_id, len(instances))
         at = timezone.now()
         ChangeEvent.objects.bulk_create([ChangeEvent(

@@ -1,0 +1,359 @@
+"""Delivering webhooks: what one run of the `deliver` task does, and the recurring sweep.
+
+**Outbox.** The change feed is the outbox: an event commits with its change. A
+subscription's `cursor` is the last event it handled; nothing moves it but a 2xx from the
+receiver (or an event the subscription does not want). So an event is delivered at least
+once, whatever dies when.
+
+**Waking.** After a commit, the organisation's subscriptions are woken (services.wake): a
+`deliver` task is queued through Django's task framework (django-tasks, database backend)
+unless one is queued already. If that wake-up is lost — the process died between commit and
+queueing, or a worker died in the middle of a run — the sweep (every
+OMGEVING_WEBHOOK_SWEEP_INTERVAL seconds, itself a task that queues its next run) finds every
+subscription behind the feed whose worker's lease ran out and wakes it.
+
+**One at a time, in order.** A run first takes the subscription's lease (a conditional
+UPDATE: one worker wins, on SQLite and on PostgreSQL alike), renews it before each attempt
+and gives it back at the end; another worker's run for the same subscription finds it taken
+and leaves. Events go out oldest first, one at a time: while the oldest one fails, the later
+ones wait (head-of-line), so a receiver sees them in feed order.
+
+**Retries.** A failed attempt (no 2xx, a timeout, a redirect, a refused address) is tried
+again after an exponential backoff with jitter (OMGEVING_WEBHOOK_BACKOFF_BASE doubled each
+time up to OMGEVING_WEBHOOK_BACKOFF_MAX, times a random 0.5–1); the retry is a task queued
+to run then. When the oldest event has failed for OMGEVING_WEBHOOK_RETRY_FOR (24 hours),
+the subscription is switched off with the reason; switching it on again resumes at that
+event.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import random
+import secrets
+import time
+from dataclasses import dataclass
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from standardwebhooks import Webhook as Signer
+
+from omgeving.accounts import grants
+from omgeving.changes import services as changes
+from omgeving.changes.models import ChangeCounter, ChangeEvent
+
+from . import services, ssrf
+from .models import SweepSchedule, Webhook, WebhookDelivery
+
+log = logging.getLogger("omgeving.webhooks")
+
+USER_AGENT = "Omgeving-Webhooks/1"
+MAX_RESPONSE = 64 * 1024  # read at most this much of a receiver's answer
+ATTEMPT_LOG = 25  # attempts kept per delivery
+BATCH = 200  # feed events read at a time
+RUN_LIMIT = 500  # deliveries per run; then the run queues its successor (fairness)
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    status_code: int | None
+    duration_ms: int
+    error: str
+
+
+def sign(webhook: Webhook, event_id: str, body: str, now: datetime.datetime) -> dict:
+    """Standard Webhooks headers; during a secret's rotation two signatures, so a receiver
+    verifying with either the old or the new secret accepts the message."""
+    signatures = [Signer(secret).sign(event_id, now, body)
+                  for secret in services.signing_secrets(webhook, now)]
+    return {"webhook-id": event_id, "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": " ".join(signatures), "content-type": "application/json",
+            "user-agent": USER_AGENT}
+
+
+def send(client: httpx.Client, webhook: Webhook, delivery: WebhookDelivery) -> Outcome:
+    """One attempt: check the address again, connect to exactly that address, post, read
+    a little of the answer. Never follows a redirect; gives up after the timeout."""
+    started = time.monotonic()
+    body = json.dumps(delivery.payload, separators=(",", ":"))
+    headers = sign(webhook, delivery.event_id, body, timezone.now())
+
+    def outcome(ok, status=None, error=""):
+        return Outcome(ok, status, int((time.monotonic() - started) * 1000), error[:500])
+
+    try:
+        target = ssrf.check(webhook.url)
+    except ssrf.Refused as exc:
+        return outcome(False, error=_("Not delivered: %(reason)s") % {"reason": exc})
+    url = httpx.URL(webhook.url)
+    pinned = url.copy_with(host=target.address)  # the checked address, not a new lookup
+    headers["host"] = url.netloc.decode("ascii")
+    extensions = {} if target.host == target.address else {"sni_hostname": target.host}
+    deadline = started + settings.WEBHOOK_TIMEOUT
+    try:
+        with client.stream("POST", pinned, content=body.encode(), headers=headers,
+                           extensions=extensions) as response:
+            received = 0
+            for chunk in response.iter_raw():
+                received += len(chunk)
+                if received > MAX_RESPONSE:
+                    break
+                if time.monotonic() > deadline:
+                    return outcome(False, response.status_code,
+                                   _("Timed out after %(seconds)s s.")
+                                   % {"seconds": settings.WEBHOOK_TIMEOUT})
+            status = response.status_code
+            if 200 <= status < 300:
+                return outcome(True, status)
+            if response.is_redirect:
+                return outcome(False, status, _("Answered a redirect (%(status)s to "
+                               "%(location)s); redirects are not followed.") % {
+                                   "status": status,
+                                   "location": response.headers.get("location", "?")[:200]})
+            return outcome(False, status, _("Answered %(status)s.") % {"status": status})
+    except httpx.TimeoutException:
+        return outcome(False, error=_("Timed out after %(seconds)s s.")
+                       % {"seconds": settings.WEBHOOK_TIMEOUT})
+    except httpx.HTTPError as exc:
+        return outcome(False, error=_("Could not connect: %(error)s")
+                       % {"error": type(exc).__name__ + (f": {exc}" if str(exc) else "")})
+
+
+def http_client() -> httpx.Client:
+    timeout = settings.WEBHOOK_TIMEOUT
+    return httpx.Client(timeout=httpx.Timeout(timeout, pool=timeout), follow_redirects=False,
+                        trust_env=False, headers={"accept": "*/*"})
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next attempt after `attempts` failed ones: exponential, capped,
+    with jitter (a random 50–100 % of it) so that receivers coming back are not hit at once."""
+    ceiling = min(settings.WEBHOOK_BACKOFF_MAX, settings.WEBHOOK_BACKOFF_BASE * 2 ** (attempts - 1))
+    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not a secret)
+
+
+def _record(delivery: WebhookDelivery, result: Outcome, now) -> None:
+    delivery.attempts += 1
+    delivery.first_attempt_at = delivery.first_attempt_at or now
+    delivery.status_code, delivery.duration_ms = result.status_code, result.duration_ms
+    delivery.error = result.error
+    delivery.attempt_log = [*delivery.attempt_log, {
+        "at": now.isoformat().replace("+00:00", "Z"), "status_code": result.status_code,
+        "duration_ms": result.duration_ms, "error": result.error}][-ATTEMPT_LOG:]
+    if result.ok:
+        delivery.state, delivery.delivered_at, delivery.next_retry_at = \
+            WebhookDelivery.State.DELIVERED, now, None
+    log.info("webhook %s %s %s: %s in %d ms%s", delivery.webhook_id, delivery.event_type,
+             delivery.event_id, result.status_code or "-", result.duration_ms,
+             f" ({result.error})" if result.error else "")
+
+
+# --- one run ---------------------------------------------------------------------------------
+
+class Lease:
+    """The right to deliver for one subscription: one worker at a time."""
+
+    def __init__(self, webhook_id: int):
+        self.webhook_id = webhook_id
+        self.owner = secrets.token_hex(16)
+
+    def _rows(self):
+        return Webhook.objects.all_organizations().filter(pk=self.webhook_id)
+
+    def take(self) -> bool:
+        now = timezone.now()
+        return bool(self._rows().filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+                    .update(lease_owner=self.owner, queued_at=None, lease_until=self._until()))
+
+    def renew(self) -> bool:
+        return bool(self._rows().filter(lease_owner=self.owner).update(
+            lease_until=self._until()))
+
+    def release(self, *, unless_woken: bool) -> bool:
+        """Give the lease back — with `unless_woken`, only if nobody woke the subscription
+        meanwhile (then keep it and run on: that wake-up's task found the lease taken)."""
+        rows = self._rows().filter(lease_owner=self.owner)
+        if unless_woken:
+            rows = rows.filter(queued_at__isnull=True)
+        released = bool(rows.update(lease_owner="", lease_until=None))
+        if not released and unless_woken:
+            self._rows().filter(lease_owner=self.owner).update(queued_at=None)
+        return released
+
+    def _until(self):
+        return timezone.now() + datetime.timedelta(seconds=settings.WEBHOOK_LEASE)
+
+
+def run(webhook_id: int) -> int:
+    """Deliver what is due for one subscription; returns how many attempts were made."""
+    lease = Lease(webhook_id)
+    if not lease.take():
+        return 0  # another worker delivers for it now
+    attempts = 0
+    try:
+        with http_client() as client:
+            while True:
+                made, more = _step(webhook_id, client, lease)
+                attempts += made
+                if more is None:  # waiting (a retry is queued) or switched off
+                    break
+                if more and attempts >= RUN_LIMIT:
+                    services.wake(webhook_id, force=True)  # let other subscriptions in
+                    break
+                if not more and lease.release(unless_woken=True):
+                    return attempts
+    finally:
+        lease.release(unless_woken=False)
+    return attempts
+
+
+def _step(webhook_id: int, client, lease: Lease) -> tuple[int, bool | None]:
+    """Deliver one due item. Returns (attempts made, whether more may be due): None when the
+    subscription is off or waits for a retry."""
+    webhook = Webhook.objects.all_organizations().select_related(
+        "owner", "organization").filter(pk=webhook_id).first()
+    if webhook is None or not webhook.is_active:
+        return 0, None
+    if not webhook.owner.is_active:
+        services.set_active(webhook, False, reason=_("The application was deactivated."))
+        return 0, None
+    now = timezone.now()
+    # Pings and redeliveries first: asked for by a person, one attempt each.
+    manual = WebhookDelivery.objects.all_organizations().filter(
+        webhook=webhook, state=WebhookDelivery.State.PENDING).exclude(
+        kind=WebhookDelivery.Kind.EVENT).order_by("id").first()
+    if manual is not None:
+        if not lease.renew():
+            return 0, None
+        result = send(client, webhook, manual)
+        _record(manual, result, timezone.now())
+        if not result.ok:
+            manual.state = WebhookDelivery.State.FAILED
+        manual.save()
+        return 1, True
+    if webhook.next_attempt_at and webhook.next_attempt_at > now:
+        return 0, None  # the head event waits for its retry, which is queued
+    head = WebhookDelivery.objects.all_organizations().filter(
+        webhook=webhook, kind=WebhookDelivery.Kind.EVENT,
+        state__in=[WebhookDelivery.State.PENDING, WebhookDelivery.State.RETRYING]).order_by(
+        "id").first()
+    if head is None:
+        head = _next_event(webhook)
+        if head is None:
+            return 0, False
+    if not lease.renew():
+        return 0, None
+    result = send(client, webhook, head)
+    now = timezone.now()
+    _record(head, result, now)
+    with transaction.atomic():
+        if result.ok:
+            head.save()
+            Webhook.objects.all_organizations().filter(pk=webhook.pk).update(
+                cursor=head.seq, next_attempt_at=None)
+            return 1, True
+        if now - head.first_attempt_at >= datetime.timedelta(seconds=settings.WEBHOOK_RETRY_FOR):
+            head.state, head.next_retry_at = WebhookDelivery.State.FAILED, None
+            head.save()
+            services.set_active(webhook, False, reason=_(
+                "Event %(event)s could not be delivered for %(hours)s hours (last: "
+                "%(error)s).") % {"event": head.event_id,
+                                  "hours": round(settings.WEBHOOK_RETRY_FOR / 3600, 1),
+                                  "error": result.error})
+            return 1, None
+        head.state = WebhookDelivery.State.RETRYING
+        head.next_retry_at = now + datetime.timedelta(seconds=backoff(head.attempts))
+        head.save()
+        Webhook.objects.all_organizations().filter(pk=webhook.pk).update(
+            next_attempt_at=head.next_retry_at)
+        transaction.on_commit(lambda: services.wake(webhook.pk, run_after=head.next_retry_at,
+                                                    force=True))
+    return 1, None
+
+
+def _next_event(webhook: Webhook) -> WebhookDelivery | None:
+    """The first feed event after the cursor that the subscription wants and its
+    application may read, as a new delivery; moves the cursor past the ones it does not."""
+    readable = {resource for resource, family in changes.resources().items()
+                if webhook.owner.has_grant(grants.for_action(family, safe=True))}
+    cursor = webhook.cursor
+    while True:
+        events = list(ChangeEvent.objects.for_organization(webhook.organization_id)
+                      .filter(seq__gt=cursor).order_by("seq")[:BATCH])
+        if not events:
+            break
+        for event in events:
+            wanted = event.resource in readable and services.matches(
+                webhook.events, f"{event.resource}.{event.action}")
+            if wanted:
+                if event.seq - 1 > webhook.cursor:
+                    Webhook.objects.all_organizations().filter(pk=webhook.pk).update(
+                        cursor=event.seq - 1)
+                payload = services.payload_of(event, webhook.organization)
+                return WebhookDelivery.objects.create(
+                    organization_id=webhook.organization_id, webhook=webhook,
+                    kind=WebhookDelivery.Kind.EVENT, event_id=payload["id"],
+                    event_type=payload["type"], seq=event.seq, payload=payload,
+                    state=WebhookDelivery.State.PENDING)
+            cursor = event.seq
+    if cursor > webhook.cursor:
+        Webhook.objects.all_organizations().filter(pk=webhook.pk).update(cursor=cursor)
+    return None
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+def sweep() -> int:
+    """Wake every active subscription that has something due and no live worker: behind
+    the feed, a retry whose time came, or a ping/redelivery waiting. Prune old deliveries
+    and finished task rows. Queues the next sweep. Returns how many were woken."""
+    now = timezone.now()
+    interval = datetime.timedelta(seconds=settings.WEBHOOK_SWEEP_INTERVAL)
+    claimed = SweepSchedule.objects.filter(pk=1, next_run_at__lte=now + interval / 2).update(
+        next_run_at=now + interval)
+    if not claimed:
+        return 0  # another chain of sweeps runs (see ensure_sweep)
+    from .tasks import sweep as sweep_task
+
+    sweep_task.using(run_after=now + interval).enqueue()
+    head = ChangeCounter.objects.filter(organization=OuterRef("organization")).values("last_seq")
+    due = Webhook.objects.all_organizations().filter(is_active=True).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)).annotate(
+        head=Subquery(head)).filter(
+        Q(next_attempt_at__lte=now) | (Q(next_attempt_at__isnull=True) & Q(head__gt=F("cursor")))
+        | Q(deliveries__state=WebhookDelivery.State.PENDING)).distinct()
+    woken = sum(services.wake(pk) for pk in due.values_list("pk", flat=True))
+    retention = now - datetime.timedelta(seconds=settings.CHANGES_RETENTION)
+    WebhookDelivery.objects.all_organizations().filter(created__lt=retention).delete()
+    _prune_task_rows(now - datetime.timedelta(hours=1))
+    return woken
+
+
+def _prune_task_rows(before) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.finished().filter(finished_at__lt=before).delete()
+
+
+def ensure_sweep() -> bool:
+    """At a worker's start: start the chain of sweeps unless one is alive (its next run not
+    overdue by more than two intervals). Returns whether one was started."""
+    from .tasks import sweep as sweep_task
+
+    now = timezone.now()
+    overdue = now - datetime.timedelta(seconds=2 * settings.WEBHOOK_SWEEP_INTERVAL)
+    schedule, created = SweepSchedule.objects.get_or_create(pk=1, defaults={"next_run_at": now})
+    if not created and schedule.next_run_at >= overdue:
+        return False
+    if not created and not SweepSchedule.objects.filter(
+            pk=1, next_run_at=schedule.next_run_at).update(next_run_at=now):
+        return False  # another worker started it just now
+    sweep_task.enqueue()
+    return True
