@@ -14,8 +14,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml package-lock.json | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test,postgres]'
+$(VENV)/.installed-test: pyproject.toml clients/python/pyproject.toml package-lock.json | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,postgres]' -e clients/python
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@ $(VENV)/.installed
 
@@ -36,7 +36,7 @@ run: install
 
 # The whole suite twice: on SQLite (the embedded default), then on PostgreSQL (production).
 test: install-test
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts clients examples
 	scripts/ensure-chromium
 	scripts/ensure-gettext
 	$(BIN)/pytest
@@ -53,7 +53,7 @@ test-postgres: install-test
 	scripts/with-postgres $(BIN)/pytest
 
 lint: install-test
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts clients examples
 
 # The Dutch catalogue: new marked strings merged in, compiled (scripts/messages.py).
 messages: install-test

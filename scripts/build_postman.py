@@ -88,7 +88,10 @@ def build() -> dict:
     resources = sorted({resource_of(p) for p in schema["paths"]})
     operations = [(path, method, operation) for path, item in schema["paths"].items()
                   for method, operation in item.items()]
-    operations.sort(key=lambda o: (o[0].replace("{id}/", "~"), METHOD_ORDER[o[1]]))
+    # Within a resource: the list, then one object and its actions, then nested collections
+    # (`/webhooks/{webhook_pk}/deliveries/`), which need what those made.
+    operations.sort(key=lambda o: (re.sub(r"\{\w+_pk\}/", "~~", o[0].replace("{id}/", "~")),
+                                   METHOD_ORDER[o[1]]))
     folders: dict[str, list] = {}
     deletions = []
     for path, method, operation in operations:

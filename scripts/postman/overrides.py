@@ -8,6 +8,10 @@ BODIES = {
                                "email": "new.person@example.org", "authorisation": "EXTERNAL"},
     "POST /api/invitations/accept/": {"token": "{{invitationToken}}"},
     "POST /api/invitations/decline/": {"token": "{{invitationToken}}"},
+    # An address, not a name: the URL is checked (and a name resolved) when subscribing.
+    "POST /api/webhooks/": {"url": "https://93.184.216.34/hooks/omgeving",
+                            "events": ["users.*", "relations.deleted"],
+                            "description": "The ECD's receiver"},
 }
 
 # The collection accepts the invitation, so declining with the used token and revoking it

@@ -43,6 +43,22 @@ def resource_of(path: str) -> str:
     return path.strip("/").split("/")[1] if path.count("/") > 2 else "root"
 
 
+def collection_of(path: str) -> str:
+    """The collection an operation's `{id}` (or list) belongs to: for a nested path
+    (`/api/webhooks/{webhook_pk}/deliveries/{id}/…`) the inner one, else resource_of."""
+    segments = path.strip("/").split("/")[1:]
+    parents = [i for i, s in enumerate(segments) if re.fullmatch(r"\{\w+_pk\}", s)]
+    if not parents or parents[-1] + 1 >= len(segments):
+        return resource_of(path)
+    return segments[parents[-1] + 1]
+
+
+def nested_variables(path: str) -> str:
+    """`{webhook_pk}` → the variable of the collection before it (`{{webhooks_id}}`)."""
+    return re.sub(r"/([\w-]+)/\{\w+_pk\}/",
+                  lambda m: f"/{m.group(1)}/{{{{{id_variable(m.group(1))}}}}}/", path)
+
+
 def body_of(path, method, operation, components, resources):
     name = f"{method.upper()} {path}"
     content = operation.get("requestBody", {}).get("content", {})
@@ -66,7 +82,7 @@ def operation_request(path, method, operation, components, resources):
     if success < 300 and "application/json" in response.get("content", {}):
         schema = resolve(response["content"]["application/json"]["schema"], components)
 
-    variable = id_variable(resource_of(path))
+    variable = id_variable(collection_of(path))
     tests = [js.load("operation_tests", documented_list=", ".join(map(str, documented)),
                      documented=json.dumps(documented), success=str(success))]
     if schema is not None:
@@ -75,7 +91,7 @@ def operation_request(path, method, operation, components, resources):
         tests.append(js.load("remember_created", variable=variable))
     if method == "get" and "{id}" not in path and schema and "results" in json.dumps(schema):
         tests.append(js.load("remember_listed", variable=variable))
-    url_path = path.replace("{id}", "{{" + variable + "}}").replace(
+    url_path = nested_variables(path).replace("{id}", "{{" + variable + "}}").replace(
         "{subject_id}", "{{clientId}}").replace("{external_id}", "postman-{{$guid}}")
     return request(name, method.upper(), url_path,
                    body=body_of(path, method, operation, components, resources),

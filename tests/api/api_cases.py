@@ -282,6 +282,11 @@ class ActionCases:
         response = client.post(self.url(org_a), self.body, format="json")
         assert response.status_code == 403 and f"'{self.grant}'" in response.json()["detail"]
 
+
+
+class ActionFeatureCases:
+    """For actions of a feature (a meta-test checks that each one with `feature` has these)."""
+
     @pytest.mark.django_db
     def test_feature_switched_off_is_404(self, org_a):
         url = self.url(org_a)

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.urls import get_resolver
 
+from omgeving.accounts.grants import Grant
 from omgeving.accounts.models import Role
 from omgeving.network import families, invitations
 from omgeving.network import services as network
@@ -26,6 +27,7 @@ from ..helpers import make_app, make_person
 from .api_cases import (
     ActionBodyCases,
     ActionCases,
+    ActionFeatureCases,
     CursorCases,
     DetailCases,
     FeatureCases,
@@ -286,24 +288,108 @@ class TestInvitations(ResourceCases, CursorCases, DetailCases, WriteCases, Featu
                 "authorisation": "GUARDIAN"}
 
 
-class TestInvitationAccept(ActionCases, ActionBodyCases):
+class TestInvitationAccept(ActionCases, ActionFeatureCases, ActionBodyCases):
     routes = ("invitation-accept",)
     path, grant, feature = "/api/invitations/accept/", "invitations:write", "invitations"
     body = {"token": "not-a-real-token"}
 
 
-class TestInvitationDecline(ActionCases, ActionBodyCases):
+class TestInvitationDecline(ActionCases, ActionFeatureCases, ActionBodyCases):
     routes = ("invitation-decline",)
     path, grant, feature = "/api/invitations/decline/", "invitations:write", "invitations"
     body = {"token": "not-a-real-token"}
 
 
-class TestInvitationRevoke(ActionCases):
+class TestInvitationRevoke(ActionCases, ActionFeatureCases):
     routes = ("invitation-revoke",)
     path, grant, feature = "/api/invitations/{id}/revoke/", "invitations:write", "invitations"
 
     def make(self, org):
         return made_with_feature(org, "invitations", invitation)
+
+
+class WebhookOwner:
+    """Webhooks exist only for the application that made them: the objects the generic cases
+    make belong to the application their client calls as."""
+
+    def owner(self, org):
+        from omgeving.accounts.models import User
+
+        return User.objects.for_organization(org).filter(username="generic").first() or \
+            make_app(org, username="generic")
+
+    def app_client(self, org, grants=tuple(Grant.values), username="generic"):
+        from omgeving.tokens.services import issue_token
+
+        from ..helpers import client_for
+
+        if username != "generic":
+            return ResourceCases.app_client(self, org, grants, username)
+        user = self.owner(org)
+        user.grants = list(grants)
+        user.save(update_fields=["grants"])
+        return client_for(org, issue_token(user).token)
+
+    def make(self, org):
+        return webhook(org, self.owner(org))
+
+
+def webhook(org, owner):
+    from omgeving.webhooks.models import Webhook
+
+    return Webhook.objects.create(organization=org, owner=owner, url="https://93.184.216.34/",
+                                  events=["users.*"], secret="whsec_" + "A" * 43 + "=")
+
+
+class TestWebhooks(WebhookOwner, ResourceCases, CursorCases, DetailCases):
+    routes = ("webhook-list", "webhook-detail")
+    list_path, detail_path = "/api/webhooks/", "/api/webhooks/{id}/"
+    grant = "webhooks"
+
+
+class TestWebhookDeliveries(WebhookOwner, ResourceCases, CursorCases):
+    routes = ("webhook-delivery-list",)
+    grant = "webhooks"
+    hook = None
+
+    @property
+    def list_path(self):
+        return f"/api/webhooks/{self.hook.pk if self.hook else 1}/deliveries/"
+
+    def the_hook(self, org):
+        if self.hook is None or self.hook.organization_id != org.pk:
+            self.hook = webhook(org, self.owner(org))
+        return self.hook
+
+    def paths(self, org):
+        self.the_hook(org)
+        return [self.list_path]
+
+    def make(self, org):
+        from omgeving.webhooks import services
+
+        return services.ping(self.the_hook(org))
+
+
+class TestWebhookPing(WebhookOwner, ActionCases):
+    routes = ("webhook-ping",)
+    path, grant = "/api/webhooks/{id}/ping/", "webhooks"
+
+
+class TestWebhookRotateSecret(WebhookOwner, ActionCases):
+    routes = ("webhook-rotate-secret",)
+    path, grant = "/api/webhooks/{id}/rotate-secret/", "webhooks"
+
+
+class TestWebhookRedeliver(WebhookOwner, ActionCases):
+    routes = ("webhook-delivery-redeliver",)
+    grant = "webhooks"
+
+    def url(self, org):
+        from omgeving.webhooks import services
+
+        delivery = services.ping(WebhookOwner.make(self, org))
+        return f"/api/webhooks/{delivery.webhook_id}/deliveries/{delivery.pk}/redeliver/"
 
 
 def _api_routes():
@@ -387,6 +473,8 @@ def test_every_api_route_has_generic_cases():
     for cls in ResourceCases.__subclasses__():  # a detail route needs the 404 case
         assert bool(cls.detail_path) == issubclass(cls, DetailCases), cls
         assert bool(cls.feature) == issubclass(cls, FeatureCases), cls
+    for cls in ActionCases.__subclasses__():
+        assert bool(cls.feature) == issubclass(cls, ActionFeatureCases), cls
     missing = _api_routes() - covered - set(EXEMPT)
     assert not missing, f"API routes without a ResourceCases subclass: {sorted(missing)}"
     assert not (covered & set(EXEMPT))

@@ -21,7 +21,9 @@ from omgeving.tokens.services import issue_token
 from ..helpers import client_for, make_app, make_person
 
 pytestmark = pytest.mark.django_db
-EXEMPT_MODELS = {"AccessLogEntry", "ChangeEvent"}  # the logs themselves
+# The logs themselves, and webhooks: an application's own delivery settings, not the
+# organisation's data (and an event per delivery would feed itself).
+EXEMPT_MODELS = {"AccessLogEntry", "ChangeEvent", "Webhook", "WebhookDelivery"}
 
 
 def read_all(api, after=None, **params):
