@@ -142,6 +142,21 @@ def test_retries_on_429_and_503_then_raises_with_the_code(live_server, org_a, ap
     assert raised.value.code == "login_busy" and len(waits) == 3 and min(waits) >= 1
 
 
+def test_a_long_retry_after_is_raised_not_slept(live_server, org_a, app_a):
+    class Limited(httpx.HTTPTransport):
+        def handle_request(self, request):
+            return httpx.Response(429, json={"code": "too_many_logins", "status": 429},
+                                  headers={"Retry-After": "300"}, request=request)
+
+    waits = []
+    client = Client(live_server.url, "org-a", "api", APP_PASSWORD, sleep=waits.append,
+                    http_client=httpx.Client(transport=Limited()))
+    with pytest.raises(errors.RateLimited) as raised:
+        client.users.get(1)
+    assert raised.value.code == "too_many_logins" and waits == []
+    assert raised.value.headers["retry-after"] == "300"
+
+
 def test_errors_carry_the_problem_code(sdk):
     sdk.users.create(username="joost", roles=["CLIENT"])
     with pytest.raises(errors.Conflict) as taken:

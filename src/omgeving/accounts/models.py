@@ -198,6 +198,22 @@ class User(AbstractBaseUser):
     def _remember_loaded(self) -> None:
         self._loaded = {f: self.__dict__[f] for f in self.TRACKED if f in self.__dict__}
 
+    def check_password(self, raw_password: str) -> bool:
+        """Django's check, except that a hash upgraded on login (a stronger hasher or more
+        iterations, same password) is not a password change: it revokes no tokens. (It did:
+        an application's login on a server whose hasher settings were newer than the stored
+        hash logged out every other process of that application.)"""
+        from django.contrib.auth.hashers import check_password
+
+        def rehash(raw: str) -> None:
+            self.set_password(raw)
+            self._password = None
+            if getattr(self, "_loaded", None) is not None and "password" in self._loaded:
+                self._loaded["password"] = self.password
+            self.save(update_fields=["password"])
+
+        return check_password(raw_password, self.password, rehash)
+
     def _changed(self, field: str) -> bool:
         loaded = getattr(self, "_loaded", {})
         return field in loaded and loaded[field] != getattr(self, field)

@@ -47,14 +47,16 @@ class Record(dict):
 
 class Client:
     def __init__(self, base_url: str, organization: str | None, username: str, password: str,
-                 *, timeout: float = 30.0, max_retries: int = 4,
+                 *, timeout: float = 30.0, max_retries: int = 4, max_wait: float = 60.0,
                  http_client: httpx.Client | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time):
         """`base_url`: the platform's address (`https://example.org`); the organisation's
         API is at `https://<organization>.example.org/api/`. Pass `organization=None` when
         `base_url` is the organisation's own address already. A `*.localhost` host is
-        reached at 127.0.0.1 (as RFC 6761 says), with the Host header naming it."""
+        reached at 127.0.0.1 (as RFC 6761 says), with the Host header naming it.
+        `max_wait`: a 429/503 whose Retry-After asks for longer is raised at once (a login
+        limit of several minutes is the caller's to handle, not a silent sleep)."""
         parts = urlsplit(base_url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("base_url is an http(s) address, e.g. https://example.org")
@@ -65,7 +67,7 @@ class Client:
         self.base_url = f"{parts.scheme}://{connect}{port}"
         self._headers = {"Host": self.host} if connect != hostname else {}
         self.username, self._password = username, password
-        self.max_retries = max_retries
+        self.max_retries, self.max_wait = max_retries, max_wait
         self._sleep, self._clock = sleep, clock
         self._http = http_client or httpx.Client(timeout=timeout)
         self._token: str | None = None
@@ -131,9 +133,11 @@ class Client:
                 self._forget_token(token)
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                attempt += 1
-                self._sleep(self._backoff(attempt, response))
-                continue
+                wait = self._backoff(attempt + 1, response)
+                if wait <= self.max_wait:
+                    attempt += 1
+                    self._sleep(wait)
+                    continue
             if response.status_code >= 400:
                 raise errors.from_response(response.status_code, _body(response),
                                            dict(response.headers))
@@ -167,8 +171,10 @@ class Client:
                 self.url(path), json={"username": self.username, "password": self._password},
                 headers=self._headers)
             if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                self._sleep(self._backoff(attempt + 1, response))
-                continue
+                wait = self._backoff(attempt + 1, response)
+                if wait <= self.max_wait:
+                    self._sleep(wait)
+                    continue
             break
         if response.status_code != 200:
             error = errors.from_response(response.status_code, _body(response),

@@ -49,8 +49,36 @@ class WebhookSecretSerializer(WebhookSerializer):
                             "previous_secret_valid_until"]
 
 
+class WebhookEventSerializer(serializers.Serializer):
+    """The body of every webhook message: which object changed, never what it holds."""
+
+    id = serializers.CharField(help_text="The event's id, also in `webhook-id`; the same on "
+                               "every retry and redelivery.")
+    type = serializers.CharField(help_text="`<resource>.<action>`, e.g. `users.updated`; "
+                                 "`webhook.ping` for a ping.")
+    object_id = serializers.IntegerField(help_text="The changed object's id (the webhook's "
+                                         "for a ping).")
+    external_id = serializers.CharField(allow_null=True)
+    version = serializers.IntegerField(allow_null=True, help_text="The object's version "
+                                       "after this change (its ETag).")
+    at = serializers.DateTimeField()
+    cursor = serializers.CharField(allow_null=True, help_text="Read the change feed after "
+                                   "this event: GET /api/changes/?after=<cursor>.")
+
+
+class AttemptSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    status_code = serializers.IntegerField(allow_null=True)
+    duration_ms = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+
+
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     """One event (or ping) sent to a webhook, with its attempts."""
+
+    payload = WebhookEventSerializer(read_only=True)
+    attempt_log = AttemptSerializer(many=True, read_only=True,
+                                    help_text="The last 25 attempts, oldest first.")
 
     class Meta:
         model = WebhookDelivery
