@@ -429,9 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
         "stopped (SIGTERM finishes the current delivery first). Run one or more per "
         "deployment, beside the web servers; they share the database queue safely.")
     worker.add_argument("--interval", type=float,
-                        default=float(os.environ.get("OMGEVING_WORKER_INTERVAL", 0.25)),
+                        default=float(os.environ.get("OMGEVING_WORKER_INTERVAL", 0.1)),
                         help="seconds between looks at an empty queue "
-                        "(default $OMGEVING_WORKER_INTERVAL or 0.25)")
+                        "(default $OMGEVING_WORKER_INTERVAL or 0.1)")
     worker.add_argument("--batch", action="store_true",
                         help="run what is queued now, then stop")
     worker.add_argument("--worker-id", help="a name unique among the workers (default random)")

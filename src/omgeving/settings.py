@@ -51,7 +51,7 @@ OMGEVING_THREADS            Django threads per process                          
 OMGEVING_BACKPRESSURE       requests in progress per process, slow ones included      (256)
 OMGEVING_HEADER_TIMEOUT     seconds a client has to send its headers                   (10)
 OMGEVING_BODY_TIMEOUT       seconds a client has to send its body (then 408)           (30)
-OMGEVING_WORKER_INTERVAL    seconds `omgeving worker` waits on an empty queue       (0.25)
+OMGEVING_WORKER_INTERVAL    seconds `omgeving worker` waits on an empty queue        (0.1)
 OMGEVING_PASSWORD           the password for `omgeving user create` (else a prompt)
 
 A test fails when a variable read anywhere under src/omgeving is missing here.

@@ -96,3 +96,19 @@ def test_the_readmes_python_example_runs_against_the_demo(demo):
                             timeout=60, env={"PATH": os.environ.get("PATH", "")})
     assert result.returncode == 0, result.stderr
     assert set(ast.literal_eval(result.stdout)) >= {"api", "joost", "lisa", "ans", "tim", "pieter"}
+
+
+def test_the_readmes_sdk_example_runs_against_the_demo(demo):
+    """README.md's SDK block, as printed there, with the demo's port and password."""
+    port, credentials = demo
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## From Python: the SDK"):]
+    block = section[section.index("```python\n") + 10:]
+    block = block[:block.index("```")]
+    assert len(block.strip().splitlines()) <= 5  # the SDK in five lines
+    code = (block.replace("<printed by make run>", credentials["api"])
+            .replace("localhost:8000", f"localhost:{port}"))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env={"PATH": os.environ.get("PATH", "")})
+    assert result.returncode == 0, result.stderr
+    assert {"joost", "lisa"} <= set(result.stdout.split())

@@ -8,12 +8,12 @@ import json
 import httpx
 import pytest
 import time_machine
+from omgeving_client import Client, errors
+from omgeving_client import webhooks as sdk_webhooks
 from standardwebhooks import Webhook as Signer
 
 from omgeving.accounts import services as accounts
 from omgeving.accounts.models import Role, User
-from omgeving_client import Client, errors
-from omgeving_client import webhooks as sdk_webhooks
 
 from ..helpers import APP_PASSWORD
 
@@ -39,6 +39,23 @@ class Recorder:
 
     def paths(self, method=None):
         return [p for m, p, _ in self.calls if method in (None, m)]
+
+
+@pytest.fixture(autouse=True)
+def _close_clients(monkeypatch):
+    """Every client a test makes is closed after it: a kept-alive connection would keep a
+    live-server thread, and its database session, after the test."""
+    made = []
+    original = Client.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(Client, "__init__", init)
+    yield
+    for client in made:
+        client.close()
 
 
 @pytest.fixture

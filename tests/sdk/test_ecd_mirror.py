@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from omgeving_client import Client
 
 from omgeving.accounts.services import set_password
 from omgeving.tokens.services import issue_token
 from omgeving.webhooks.models import WebhookDelivery
-from omgeving_client import Client
 
 from ..helpers import APP_PASSWORD, client_for
 from ..serving.test_slow_clients import _free_port, _start

@@ -199,113 +199,154 @@ def run(webhook_id: int) -> int:
     attempts = 0
     try:
         with http_client() as client:
+            session = _Session(webhook_id, lease, client)
             while True:
-                made, more = _step(webhook_id, client, lease)
+                made, more = session.step()
                 attempts += made
-                if more is None:  # waiting (a retry is queued) or switched off
+                if more is None:  # waiting (a retry is queued), switched off, or lease lost
                     break
                 if more and attempts >= RUN_LIMIT:
                     services.wake(webhook_id, force=True)  # let other subscriptions in
                     break
-                if not more and lease.release(unless_woken=True):
-                    return attempts
+                if not more:
+                    if lease.release(unless_woken=True):
+                        return attempts
+                    session.woken()  # woken meanwhile: look again
     finally:
         lease.release(unless_woken=False)
     return attempts
 
 
-def _step(webhook_id: int, client, lease: Lease) -> tuple[int, bool | None]:
-    """Deliver one due item. Returns (attempts made, whether more may be due): None when the
-    subscription is off or waits for a retry."""
-    webhook = Webhook.objects.all_organizations().select_related(
-        "owner", "organization").filter(pk=webhook_id).first()
-    if webhook is None or not webhook.is_active:
-        return 0, None
-    if not webhook.owner.is_active:
-        services.set_active(webhook, False, reason=_("The application was deactivated."))
-        return 0, None
-    now = timezone.now()
-    # Pings and redeliveries first: asked for by a person, one attempt each.
-    manual = WebhookDelivery.objects.all_organizations().filter(
-        webhook=webhook, state=WebhookDelivery.State.PENDING).exclude(
-        kind=WebhookDelivery.Kind.EVENT).order_by("id").first()
-    if manual is not None:
-        if not lease.renew():
+class _Session:
+    """One run's state, so that a delivery costs one transaction (its log row and the
+    cursor) and the HTTP request: the subscription is re-read when the lease is renewed
+    (every third of its length), the feed read 200 events at a time, pings and
+    redeliveries looked for at most once a second."""
+
+    def __init__(self, webhook_id: int, lease: Lease, client):
+        self.webhook_id, self.lease, self.client = webhook_id, lease, client
+        self.webhook: Webhook | None = None
+        self.renewed = 0.0
+        self.manual_checked = 0.0
+        self.buffer: list[ChangeEvent] = []
+        self.head_checked = False
+        self.readable: set[str] = set()
+
+    def woken(self) -> None:
+        self.manual_checked = 0.0
+
+    def _refresh(self) -> bool:
+        """Renew the lease and re-read the subscription; False when it is no longer ours
+        to deliver (lease lost, switched off, deleted)."""
+        if self.webhook is not None and not self.lease.renew():
+            return False
+        self.renewed = time.monotonic()
+        self.webhook = Webhook.objects.all_organizations().select_related(
+            "owner", "organization").filter(pk=self.webhook_id).first()
+        if self.webhook is None or not self.webhook.is_active:
+            return False
+        if not self.webhook.owner.is_active:
+            services.set_active(self.webhook, False,
+                                reason=_("The application was deactivated."))
+            return False
+        self.readable = {resource for resource, family in changes.resources().items()
+                         if self.webhook.owner.has_grant(grants.for_action(family, safe=True))}
+        return True
+
+    def step(self) -> tuple[int, bool | None]:
+        """Deliver one due item: (attempts made, whether more may be due), None when the
+        run should end without looking again."""
+        if (self.webhook is None or time.monotonic() - self.renewed
+                > settings.WEBHOOK_LEASE / 3) and not self._refresh():
             return 0, None
-        result = send(client, webhook, manual)
-        _record(manual, result, timezone.now())
-        if not result.ok:
-            manual.state = WebhookDelivery.State.FAILED
-        manual.save()
-        return 1, True
-    if webhook.next_attempt_at and webhook.next_attempt_at > now:
-        return 0, None  # the head event waits for its retry, which is queued
-    head = WebhookDelivery.objects.all_organizations().filter(
-        webhook=webhook, kind=WebhookDelivery.Kind.EVENT,
-        state__in=[WebhookDelivery.State.PENDING, WebhookDelivery.State.RETRYING]).order_by(
-        "id").first()
-    if head is None:
-        head = _next_event(webhook)
+        webhook = self.webhook
+        assert webhook is not None
+        if time.monotonic() - self.manual_checked >= 1.0:
+            self.manual_checked = time.monotonic()
+            manual = WebhookDelivery.objects.all_organizations().filter(
+                webhook=webhook, state=WebhookDelivery.State.PENDING).exclude(
+                kind=WebhookDelivery.Kind.EVENT).order_by("id").first()
+            if manual is not None:
+                self.manual_checked = 0.0  # there may be more
+                result = send(self.client, webhook, manual)
+                _record(manual, result, timezone.now())
+                if not result.ok:
+                    manual.state = WebhookDelivery.State.FAILED
+                manual.save()
+                return 1, True
+        if webhook.next_attempt_at and webhook.next_attempt_at > timezone.now():
+            return 0, None  # the head event waits for its retry, which is queued
+        head = None
+        if not self.head_checked:  # an event a former run began and did not get through
+            self.head_checked = True
+            head = WebhookDelivery.objects.all_organizations().filter(
+                webhook=webhook, kind=WebhookDelivery.Kind.EVENT,
+                state__in=[WebhookDelivery.State.PENDING, WebhookDelivery.State.RETRYING]
+            ).order_by("id").first()
         if head is None:
-            return 0, False
-    if not lease.renew():
-        return 0, None
-    result = send(client, webhook, head)
-    now = timezone.now()
-    _record(head, result, now)
-    with transaction.atomic():
-        if result.ok:
+            head = self._next_event()
+            if head is None:
+                return 0, False
+        result = send(self.client, webhook, head)
+        now = timezone.now()
+        _record(head, result, now)
+        with transaction.atomic():
+            if result.ok:
+                head.save()
+                Webhook.objects.all_organizations().filter(pk=webhook.pk).update(
+                    cursor=head.seq, next_attempt_at=None)
+                webhook.cursor = head.seq
+                return 1, True
+            self.head_checked = False
+            if now - head.first_attempt_at >= datetime.timedelta(
+                    seconds=settings.WEBHOOK_RETRY_FOR):
+                head.state, head.next_retry_at = WebhookDelivery.State.FAILED, None
+                head.save()
+                services.set_active(webhook, False, reason=_(
+                    "Event %(event)s could not be delivered for %(hours)s hours (last: "
+                    "%(error)s).") % {"event": head.event_id,
+                                      "hours": round(settings.WEBHOOK_RETRY_FOR / 3600, 1),
+                                      "error": result.error})
+                return 1, None
+            head.state = WebhookDelivery.State.RETRYING
+            head.next_retry_at = now + datetime.timedelta(seconds=backoff(head.attempts))
             head.save()
             Webhook.objects.all_organizations().filter(pk=webhook.pk).update(
-                cursor=head.seq, next_attempt_at=None)
-            return 1, True
-        if now - head.first_attempt_at >= datetime.timedelta(seconds=settings.WEBHOOK_RETRY_FOR):
-            head.state, head.next_retry_at = WebhookDelivery.State.FAILED, None
-            head.save()
-            services.set_active(webhook, False, reason=_(
-                "Event %(event)s could not be delivered for %(hours)s hours (last: "
-                "%(error)s).") % {"event": head.event_id,
-                                  "hours": round(settings.WEBHOOK_RETRY_FOR / 3600, 1),
-                                  "error": result.error})
-            return 1, None
-        head.state = WebhookDelivery.State.RETRYING
-        head.next_retry_at = now + datetime.timedelta(seconds=backoff(head.attempts))
-        head.save()
-        Webhook.objects.all_organizations().filter(pk=webhook.pk).update(
-            next_attempt_at=head.next_retry_at)
-        transaction.on_commit(lambda: services.wake(webhook.pk, run_after=head.next_retry_at,
-                                                    force=True))
-    return 1, None
+                next_attempt_at=head.next_retry_at)
+            retry_at = head.next_retry_at
+            transaction.on_commit(lambda: services.wake(webhook.pk, run_after=retry_at,
+                                                        force=True))
+        return 1, None
 
-
-def _next_event(webhook: Webhook) -> WebhookDelivery | None:
-    """The first feed event after the cursor that the subscription wants and its
-    application may read, as a new delivery; moves the cursor past the ones it does not."""
-    readable = {resource for resource, family in changes.resources().items()
-                if webhook.owner.has_grant(grants.for_action(family, safe=True))}
-    cursor = webhook.cursor
-    while True:
-        events = list(ChangeEvent.objects.for_organization(webhook.organization_id)
-                      .filter(seq__gt=cursor).order_by("seq")[:BATCH])
-        if not events:
-            break
-        for event in events:
-            wanted = event.resource in readable and services.matches(
-                webhook.events, f"{event.resource}.{event.action}")
-            if wanted:
-                if event.seq - 1 > webhook.cursor:
-                    Webhook.objects.all_organizations().filter(pk=webhook.pk).update(
-                        cursor=event.seq - 1)
+    def _next_event(self) -> WebhookDelivery | None:
+        """The first feed event after the cursor that the subscription wants and its
+        application may read, as an unsaved delivery (saved with its first attempt's
+        outcome); moves the cursor past the events it does not want."""
+        webhook = self.webhook
+        assert webhook is not None
+        skipped = webhook.cursor
+        while True:
+            if not self.buffer:
+                self.buffer = list(ChangeEvent.objects.for_organization(
+                    webhook.organization_id).filter(seq__gt=skipped).order_by("seq")[:BATCH])
+                if not self.buffer:
+                    break
+            event = self.buffer.pop(0)
+            if event.seq <= webhook.cursor:
+                continue
+            if event.resource in self.readable and services.matches(
+                    webhook.events, f"{event.resource}.{event.action}"):
                 payload = services.payload_of(event, webhook.organization)
-                return WebhookDelivery.objects.create(
+                return WebhookDelivery(
                     organization_id=webhook.organization_id, webhook=webhook,
                     kind=WebhookDelivery.Kind.EVENT, event_id=payload["id"],
                     event_type=payload["type"], seq=event.seq, payload=payload,
                     state=WebhookDelivery.State.PENDING)
-            cursor = event.seq
-    if cursor > webhook.cursor:
-        Webhook.objects.all_organizations().filter(pk=webhook.pk).update(cursor=cursor)
-    return None
+            skipped = event.seq
+        if skipped > webhook.cursor:
+            Webhook.objects.all_organizations().filter(pk=webhook.pk).update(cursor=skipped)
+            webhook.cursor = skipped
+        return None
 
 
 # --- the sweep -------------------------------------------------------------------------------
