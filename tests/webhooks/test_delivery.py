@@ -313,3 +313,36 @@ def test_redirects_are_not_followed(api, receiver, org_a):
         assert len(receiver.received) == 1 and elsewhere.received == []
     row = WebhookDelivery.objects.for_organization(org_a).get()
     assert row.status_code == 302 and "redirect" in row.error and row.state == "retrying"
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda app: setattr(app, "is_active", False), "deactivated"),
+    (lambda app: setattr(app, "grants", [g for g in app.grants if g != "webhooks"]),
+     "grant 'webhooks'"),
+])
+def test_an_application_that_may_no_longer_receive_is_switched_off(api, receiver, org_a,
+                                                                   change, reason):
+    """However the application changes (here directly on the model, as the admin or the CLI
+    would), the next delivery run switches its webhooks off and says why."""
+    from omgeving.accounts.models import User
+
+    hook = subscribe(api, receiver.url)
+    new_user(api, "joost")
+    app = User.objects.for_organization(org_a).get(username="api")
+    change(app)
+    app.save()
+    assert delivery.run(hook["id"]) == 0 and receiver.received == []
+    webhook = Webhook.objects.for_organization(org_a).get()
+    assert not webhook.is_active and reason in webhook.disabled_reason
+
+
+def test_nothing_goes_out_while_the_organisation_is_switched_off(api, receiver, org_a):
+    hook = subscribe(api, receiver.url)
+    new_user(api, "joost")
+    org_a.is_active = False
+    org_a.save()
+    assert delivery.run(hook["id"]) == 0 and receiver.received == []
+    assert Webhook.objects.for_organization(org_a).get().is_active  # kept for later
+    org_a.is_active = True
+    org_a.save()
+    assert delivery.run(hook["id"]) == 1

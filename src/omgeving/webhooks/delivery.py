@@ -243,11 +243,12 @@ class _Session:
         self.renewed = time.monotonic()
         self.webhook = Webhook.objects.all_organizations().select_related(
             "owner", "organization").filter(pk=self.webhook_id).first()
-        if self.webhook is None or not self.webhook.is_active:
-            return False
-        if not self.webhook.owner.is_active:
-            services.set_active(self.webhook, False,
-                                reason=_("The application was deactivated."))
+        if self.webhook is None or not self.webhook.is_active or \
+                not self.webhook.organization.is_active:
+            return False  # (an organisation switched off keeps its webhooks for later)
+        reason = services.owner_refusal(self.webhook.owner)
+        if reason:
+            services.set_active(self.webhook, False, reason=reason)
             return False
         self.readable = {resource for resource, family in changes.resources().items()
                          if self.webhook.owner.has_grant(grants.for_action(family, safe=True))}
@@ -365,7 +366,8 @@ def sweep() -> int:
 
     sweep_task.using(run_after=now + interval).enqueue()
     head = ChangeCounter.objects.filter(organization=OuterRef("organization")).values("last_seq")
-    due = Webhook.objects.all_organizations().filter(is_active=True).filter(
+    due = Webhook.objects.all_organizations().filter(
+        is_active=True, organization__is_active=True).filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now)).annotate(
         head=Subquery(head)).filter(
         Q(next_attempt_at__lte=now) | (Q(next_attempt_at__isnull=True) & Q(head__gt=F("cursor")))

@@ -96,6 +96,19 @@ def save_webhook(webhook: Webhook, actor=None) -> Webhook:
     return webhook
 
 
+def owner_refusal(owner) -> str:
+    """Why the application may no longer receive its webhooks ("" when it may): checked at
+    every delivery run, so a deactivation, a lost role or a revoked grant — in the admin,
+    the CLI or by SQL — stops deliveries and says why."""
+    if not owner.is_active:
+        return _("The application was deactivated.")
+    if not owner.is_application:
+        return _("The user is no longer an Application user.")
+    if not owner.has_grant("webhooks"):
+        return _("The application no longer holds the grant 'webhooks'.")
+    return ""
+
+
 def set_active(webhook: Webhook, active: bool, *, reason: str = "", save: bool = True):
     """Switch a subscription on or off (the API, the admin's action and the worker's giving
     up all come here). Off keeps the reason; on clears it and retries at once."""
