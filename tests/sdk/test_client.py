@@ -240,6 +240,19 @@ def test_webhook_verify():
                             body, secret)
 
 
+def test_the_sdk_type_checks_strictly():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import omgeving_client
+
+    package = Path(omgeving_client.__file__).parent
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                             str(package)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_sdk_is_typed_and_packaged():
     from pathlib import Path
 

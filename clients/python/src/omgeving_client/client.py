@@ -39,7 +39,7 @@ RETRY_STATUSES = frozenset({429, 503})
 TOKEN_CODES = frozenset({"token_expired", "refresh_expired", "token_revoked", "token_invalid"})
 
 
-class Record(dict):
+class Record(dict[str, Any]):
     """An object as the API answered it (a dict), with its `etag` when the API gave one."""
 
     etag: str | None = None
@@ -144,9 +144,10 @@ class Client:
             return response
 
     def _backoff(self, attempt: int, response: httpx.Response | None) -> float:
-        wait = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)  # noqa: S311
+        wait = min(30.0, 0.5 * 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)  # noqa: S311
         if response is not None:
-            wait = max(wait, _retry_after(response.headers.get("Retry-After"), self._clock()))
+            wait = max(wait, _retry_after(response.headers.get("Retry-After"),
+                                          float(self._clock())))
         return wait
 
     # --- the token -----------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import errors
 
@@ -44,7 +45,7 @@ class Resource:
         from .client import Record
 
         if isinstance(id_or_record, dict):
-            id_, if_match = id_or_record["id"], if_match or id_or_record.etag  # type: ignore[union-attr]
+            id_, if_match = id_or_record["id"], if_match or id_or_record.etag
         else:
             id_ = id_or_record
         headers = {"If-Match": if_match} if if_match else None
@@ -79,11 +80,11 @@ class Resource:
         return Record(self.client.request(
             "PUT", f"{self.path}external/{quote(external_id, safe='')}/", json=fields).json())
 
-    def bulk(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    def bulk(self, items: Iterable[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
         """Upsert many by their `external_id`, 1000 per request; one result per item, in
         order (`created`, `updated`, `unchanged` or `error` with its `errors`)."""
-        results: list[dict[str, Any]] = []
-        chunk: list[dict[str, Any]] = []
+        results: builtins.list[dict[str, Any]] = []
+        chunk: builtins.list[dict[str, Any]] = []
         for item in items:
             chunk.append(item)
             if len(chunk) == BULK_MAX:
@@ -93,24 +94,24 @@ class Resource:
             results += self._bulk(chunk)
         return results
 
-    def _bulk(self, chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self.client.request("POST", f"{self.path}bulk/", json={"items": chunk}).json()[
-            "results"]
+    def _bulk(self, chunk: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
+        answer = self.client.request("POST", f"{self.path}bulk/", json={"items": chunk})
+        return cast(builtins.list[dict[str, Any]], answer.json()["results"])
 
 
 class Webhooks(Resource):
     def ping(self, id: int) -> dict[str, Any]:
-        return self.client.request("POST", f"{self.path}{id}/ping/").json()
+        return cast(dict[str, Any], self.client.request("POST", f"{self.path}{id}/ping/").json())
 
     def rotate_secret(self, id: int) -> dict[str, Any]:
-        return self.client.request("POST", f"{self.path}{id}/rotate-secret/").json()
+        return cast(dict[str, Any], self.client.request("POST", f"{self.path}{id}/rotate-secret/").json())
 
     def deliveries(self, id: int) -> Iterator[Record]:
         return self.client.paged(f"{self.path}{id}/deliveries/")
 
     def redeliver(self, id: int, delivery_id: int) -> dict[str, Any]:
-        return self.client.request(
-            "POST", f"{self.path}{id}/deliveries/{delivery_id}/redeliver/").json()
+        return cast(dict[str, Any], self.client.request(
+            "POST", f"{self.path}{id}/deliveries/{delivery_id}/redeliver/").json())
 
 
 class Changes:
@@ -123,7 +124,7 @@ class Changes:
 
     def latest(self) -> str:
         """The position now: read the lists, then follow the feed from here."""
-        return self.client.get_json(self.path, {"after": "latest"})["next_cursor"]
+        return str(self.client.get_json(self.path, {"after": "latest"})["next_cursor"])
 
     def read(self, after: str | None = None, *, resource: str | None = None,
              limit: int = 1000) -> tuple[list[dict[str, Any]], str, bool]:

@@ -4,7 +4,7 @@ byte of the body (with the `standardwebhooks` library, so the check is the spec'
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -25,7 +25,7 @@ def verify(headers: Mapping[str, str], body: bytes | str,
     plain = {str(k): str(v) for k, v in headers.items()}
     for one in secrets:
         try:
-            return Webhook(one).verify(body, plain)
+            return cast(dict[str, Any], Webhook(one).verify(body, plain))
         except WebhookVerificationError as exc:
             error = exc
     raise InvalidSignature(str(error) if secrets else "no secret given")
