@@ -104,7 +104,8 @@ class Webhooks(Resource):
         return cast(dict[str, Any], self.client.request("POST", f"{self.path}{id}/ping/").json())
 
     def rotate_secret(self, id: int) -> dict[str, Any]:
-        return cast(dict[str, Any], self.client.request("POST", f"{self.path}{id}/rotate-secret/").json())
+        answer = self.client.request("POST", f"{self.path}{id}/rotate-secret/")
+        return cast(dict[str, Any], answer.json())
 
     def deliveries(self, id: int) -> Iterator[Record]:
         return self.client.paged(f"{self.path}{id}/deliveries/")
