@@ -48,6 +48,17 @@ def org_b(db):
 
 
 @pytest.fixture
+def admin_client(org_a):
+    """A Django test client logged in to the admin as an administrator of org-a (password
+    and TOTP code)."""
+    from .helpers import admin_of, log_in, totp_code
+
+    _, device = admin_of(org_a)
+    client, _ = log_in(org_a, "beheer", token=totp_code(device))
+    return client
+
+
+@pytest.fixture
 def app_a(org_a):
     return make_app(org_a)
 

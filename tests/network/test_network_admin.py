@@ -7,16 +7,9 @@ import pytest
 from omgeving.accounts.models import Role, User
 from omgeving.network.models import Relation
 
-from ..helpers import admin_of, log_in, make_person, totp_code
+from ..helpers import make_person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(org_a):
-    _, device = admin_of(org_a)
-    client, _ = log_in(org_a, "beheer", token=totp_code(device))
-    return client
 
 
 def test_a_rule_is_shown_on_the_form_and_nothing_is_saved(admin_client, org_a):

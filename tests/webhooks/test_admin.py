@@ -7,16 +7,9 @@ import pytest
 
 from omgeving.webhooks.models import Webhook
 
-from ..helpers import admin_of, log_in, make_app, totp_code
+from ..helpers import make_app
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(org_a):
-    _, device = admin_of(org_a)
-    client, _ = log_in(org_a, "beheer", token=totp_code(device))
-    return client
 
 
 def hook(org, owner, url="https://93.184.216.34/hook"):
