@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export OMGEVING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres install install-test install-bench lint schema messages bench soak bench-scale clean
+.PHONY: bench-webhooks run test test-sqlite test-postgres install install-test install-bench lint schema messages bench soak bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,12 @@ bench: install-bench
 # Ten minutes at ~80% of capacity: RSS per worker at start and end, errors.
 soak: install-bench
 	$(BIN)/python bench/hot_path.py --rounds 1 --no-ceiling --soak 10 $(BENCH_ARGS)
+
+# Webhook latency (change → receiver) and one worker's deliveries per second, on SQLite
+# then PostgreSQL (docs/performance.md); about two minutes.
+bench-webhooks: install-test
+	$(BIN)/python bench/webhooks.py
+	scripts/with-postgres $(BIN)/python bench/webhooks.py
 
 # Sync at scale (docs/performance.md): 10,000 and 1,000,000 people on SQLite, then on
 # PostgreSQL; about an hour, and ~3 GB under var/. BENCH_SCALE_ARGS="--sizes 10000,100000" for less.

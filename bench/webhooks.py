@@ -90,6 +90,15 @@ def main() -> int:
            "OMGEVING_LOGIN_SUCCESS_LIMIT": "1000", "OMGEVING_SECRET_KEY": "bench-" + "x" * 50}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    if database == "PostgreSQL":  # a fresh database beside the cluster's default one
+        import psycopg
+
+        base, _, _ = env["DATABASE_URL"].rpartition("/")
+        maintenance = f"{base}/postgres".replace("postgres://", "postgresql://", 1)
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute("DROP DATABASE IF EXISTS bench_webhooks")
+            connection.execute("CREATE DATABASE bench_webhooks")
+        env["DATABASE_URL"] = f"{base}/bench_webhooks"
     omgeving = str(BIN / "omgeving")
     subprocess.run([omgeving, "migrate", "-v0"], env=env, check=True)
     subprocess.run([omgeving, "org", "create", "bench", "--name", "Bench"], env=env, check=True,
