@@ -74,7 +74,9 @@ def _announce(organization_id) -> None:
             listener(organization_id)
 
     committed.organization_id = organization_id
-    transaction.on_commit(committed)
+    # robust: a listener that fails (the queue's table unreachable) is logged and does not
+    # turn a committed change into an error answer; the webhook sweep catches up.
+    transaction.on_commit(committed, robust=True)
 
 
 def register(model, resource: str, *, grant_family: str, object_id=None,

@@ -372,7 +372,7 @@ def sweep() -> int:
         head=Subquery(head)).filter(
         Q(next_attempt_at__lte=now) | (Q(next_attempt_at__isnull=True) & Q(head__gt=F("cursor")))
         | Q(deliveries__state=WebhookDelivery.State.PENDING)).distinct()
-    woken = sum(services.wake(pk) for pk in due.values_list("pk", flat=True))
+    woken = sum(services.wake(pk, force=True) for pk in due.values_list("pk", flat=True))
     retention = now - datetime.timedelta(seconds=settings.CHANGES_RETENTION)
     WebhookDelivery.objects.all_organizations().filter(created__lt=retention).delete()
     _prune_task_rows(now - datetime.timedelta(hours=1))

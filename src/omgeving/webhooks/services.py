@@ -190,11 +190,14 @@ def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
 
 def wake(webhook_id: int, *, run_after=None, force: bool = False) -> bool:
     """Queue a delivery run for one subscription unless one is queued already (`force`:
-    queue anyway, for a retry at `run_after`). Returns whether a run was queued."""
+    queue anyway — a retry at `run_after`, or the sweep, which only wakes subscriptions no
+    live worker holds). Returns whether a run was queued."""
     from .tasks import deliver
 
     now = timezone.now()
-    if not force:
+    if force:
+        Webhook.objects.all_organizations().filter(pk=webhook_id).update(queued_at=now)
+    else:
         stale = now - datetime.timedelta(seconds=settings.WEBHOOK_LEASE)
         woken = Webhook.objects.all_organizations().filter(pk=webhook_id).filter(
             queued_at__isnull=True).update(queued_at=now) or \
