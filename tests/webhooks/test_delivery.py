@@ -346,3 +346,24 @@ def test_nothing_goes_out_while_the_organisation_is_switched_off(api, receiver, 
     org_a.is_active = True
     org_a.save()
     assert delivery.run(hook["id"]) == 1
+
+
+def test_a_change_by_the_subscriber_leaves_the_workers_state_alone(api, receiver, org_a,
+                                                                   monkeypatch):
+    """A PATCH read the webhook before the worker moved on: it writes only its own fields,
+    so the worker's position and lease stay as the worker wrote them; an unchanged URL is
+    not looked up again (its host may be down; every delivery checks it anyway)."""
+    hook = subscribe(api, receiver.url)
+    Webhook.objects.for_organization(org_a).update(cursor=41, lease_owner="w1",
+                                                   lease_until=timezone.now())
+    monkeypatch.setattr(ssrf, "check", lambda url: (_ for _ in ()).throw(
+        ssrf.Refused("looked up")))
+    answer = api.patch(f"/api/webhooks/{hook['id']}/", {"description": "ECD Noord"},
+                       format="json")
+    assert answer.status_code == 200, answer.content
+    webhook = Webhook.objects.for_organization(org_a).get()
+    assert (webhook.cursor, webhook.lease_owner) == (41, "w1")
+    assert webhook.description == "ECD Noord"
+    moved = api.patch(f"/api/webhooks/{hook['id']}/", {"url": receiver.url + "/new"},
+                      format="json")
+    assert moved.status_code == 400 and moved.json()["errors"][0]["code"] == "url_not_allowed"

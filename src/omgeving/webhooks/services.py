@@ -76,21 +76,26 @@ def save_webhook(webhook: Webhook, actor=None) -> Webhook:
     A new one belongs to the application that made it, gets its secret, and delivers the
     events that commit after it (the feed before it is read with GET /api/changes/).
     Switching one on again resumes where it stopped: the event it gave up on first."""
-    webhook.url = clean_url(webhook.url)
+    stored = None if webhook.pk is None else Webhook.objects.for_organization(
+        webhook.organization_id).filter(pk=webhook.pk).values("url", "is_active").first()
+    if stored is None or stored["url"] != webhook.url:  # (every delivery checks it again)
+        webhook.url = clean_url(webhook.url)
     webhook.events = clean_events(webhook.events)
     with transaction.atomic():
-        if webhook.pk is None:
+        if stored is None:
             webhook.owner = webhook.owner if webhook.owner_id else actor
             webhook.secret = new_secret()
             counter = ChangeCounter.objects.filter(organization=webhook.organization_id).first()
             webhook.cursor = counter.last_seq if counter else 0
             webhook.save()
             return webhook
-        was_active = Webhook.objects.for_organization(webhook.organization_id).filter(
-            pk=webhook.pk).values_list("is_active", flat=True).first()
-        wanted, webhook.is_active = webhook.is_active, was_active
+        wanted, webhook.is_active = webhook.is_active, stored["is_active"]
         set_active(webhook, wanted, save=False)
-        webhook.save()
+        # Only what a subscriber changes: the worker's position, lease and retry time stay
+        # as the worker wrote them (a full save would put back what this request read).
+        webhook.save(update_fields=["url", "events", "description", "is_active",
+                                    "disabled_reason", "disabled_at", "next_attempt_at",
+                                    "modified"])
         if webhook.is_active:
             transaction.on_commit(lambda: wake(webhook.pk))
     return webhook
