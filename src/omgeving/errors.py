@@ -204,6 +204,7 @@ CODES: dict[str, tuple[int, str]] = {
     "duplicate_membership": (409, _("This person is already in this group in an overlapping "
                                   "period.")),
     "in_use": (409, _("Still in use: it cannot be deleted.")),
+    "too_many_webhooks": (409, _("An application has at most 10 webhooks.")),
     "network_blocks_change": (409, _("The change would break relations or memberships of the "
                                    "person (each listed under `errors`): end those first.")),
     "deleted": (410, _("The object was deleted: remove your copy.")),

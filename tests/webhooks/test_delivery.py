@@ -367,3 +367,13 @@ def test_a_change_by_the_subscriber_leaves_the_workers_state_alone(api, receiver
     moved = api.patch(f"/api/webhooks/{hook['id']}/", {"url": receiver.url + "/new"},
                       format="json")
     assert moved.status_code == 400 and moved.json()["errors"][0]["code"] == "url_not_allowed"
+
+
+def test_at_most_ten_webhooks_per_application(api, receiver, org_a):
+    for _ in range(10):
+        subscribe(api, receiver.url)
+    answer = api.post("/api/webhooks/", {"url": receiver.url, "events": ["*"]}, format="json")
+    assert answer.status_code == 409 and answer.json()["code"] == "too_many_webhooks"
+    other = client_for(org_a, issue_token(make_app(org_a, username="other")).token)
+    assert other.post("/api/webhooks/", {"url": receiver.url, "events": ["*"]},
+                      format="json").status_code == 201  # per application

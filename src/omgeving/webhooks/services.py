@@ -23,6 +23,7 @@ from .models import Webhook, WebhookDelivery
 ACTIONS = tuple(ChangeEvent.Action.values)
 PATTERN = re.compile(r"^(\*|[a-z][a-z_-]*\.(\*|[a-z]+))$")
 SECRET_OVERLAP = datetime.timedelta(hours=24)
+MAX_PER_APPLICATION = 10  # every write fans out to each: a bound, not a business rule
 
 
 def new_secret() -> str:
@@ -69,7 +70,7 @@ def matches(patterns: list[str], event_type: str) -> bool:
     return any(p in ("*", event_type, f"{resource}.*") for p in patterns)
 
 
-@raises(also=(clean_events, clean_url))
+@raises("too_many_webhooks", also=(clean_events, clean_url))
 def save_webhook(webhook: Webhook, actor=None) -> Webhook:
     """Create or change a subscription (url, events, description, is_active).
 
@@ -84,6 +85,11 @@ def save_webhook(webhook: Webhook, actor=None) -> Webhook:
     with transaction.atomic():
         if stored is None:
             webhook.owner = webhook.owner if webhook.owner_id else actor
+            if Webhook.objects.for_organization(webhook.organization_id).filter(
+                    owner=webhook.owner).count() >= MAX_PER_APPLICATION:
+                raise rule_error(None, _("This application has %(count)s webhooks already: "
+                                 "delete one first.") % {"count": MAX_PER_APPLICATION},
+                                 "too_many_webhooks")
             webhook.secret = new_secret()
             counter = ChangeCounter.objects.filter(organization=webhook.organization_id).first()
             webhook.cursor = counter.last_seq if counter else 0
