@@ -83,7 +83,7 @@ def _live_server(tmp_path, variables: dict, *serve_args, stderr=subprocess.DEVNU
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(10)
+        server.wait(30)  # a generous bound for a loaded machine: shutdown time is not tested
 
 
 def test_json_log_lines_of_a_live_server(tmp_path):
