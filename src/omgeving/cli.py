@@ -235,6 +235,10 @@ def cmd_serve(args) -> int:
         "--http", "1",
         "--http1-header-read-timeout", str(HEADER_TIMEOUT_MS),
         "--backpressure", str(args.backpressure),
+        # A worker that has not stopped WORKERS_KILL_TIMEOUT seconds after SIGTERM is killed:
+        # granian's worker can hang in its shutdown (emmett-framework/granian#875), which
+        # left `omgeving serve` waiting for it forever (seen once in the test suite).
+        "--workers-kill-timeout", str(WORKERS_KILL_TIMEOUT),
         # No granian access log: Django writes one line per request with its id
         # (omgeving/logs.py), in the chosen format.
         "--no-ws",
@@ -294,6 +298,7 @@ def _granian_log_config() -> list[str]:
 
 
 HEADER_TIMEOUT_MS = int(os.environ.get("OMGEVING_HEADER_TIMEOUT", 10)) * 1000
+WORKERS_KILL_TIMEOUT = 15  # seconds; requests in flight have had their time by then
 
 
 def _bind_problem(host: str, port: str) -> str | None:
