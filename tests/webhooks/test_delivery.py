@@ -223,6 +223,19 @@ def test_redeliver_and_ping(api, receiver, org_a):
     assert states == ["delivered", "delivered", "delivered"]
 
 
+def test_a_switched_off_webhook_is_neither_pinged_nor_redelivered(api, receiver, org_a):
+    hook = subscribe(api, receiver.url)
+    new_user(api, "joost")
+    delivery.run(hook["id"])
+    [delivered] = api.get(f"/api/webhooks/{hook['id']}/deliveries/").json()["results"]
+    api.patch(f"/api/webhooks/{hook['id']}/", {"is_active": False}, format="json")
+    for path in (f"/api/webhooks/{hook['id']}/ping/",
+                 f"/api/webhooks/{hook['id']}/deliveries/{delivered['id']}/redeliver/"):
+        answer = api.post(path)
+        assert answer.status_code == 400 and answer.json()["code"] == "webhook_inactive"
+    assert WebhookDelivery.objects.for_organization(org_a).count() == 1  # nothing queued
+
+
 def test_another_applications_webhooks_do_not_exist_for_it(api, receiver, org_a):
     hook = subscribe(api, receiver.url)
     other = client_for(org_a, issue_token(make_app(org_a, username="other")).token)

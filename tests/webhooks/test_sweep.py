@@ -84,6 +84,24 @@ def test_the_sweep_leaves_a_subscription_with_a_live_lease(api, org_a):
         assert delivery.sweep() == 1  # the dead worker's lease ran out
 
 
+def test_the_sweep_prunes_old_delivery_logs_and_finished_task_rows(api, org_a, settings):
+    from omgeving.webhooks import services
+    from omgeving.webhooks.models import WebhookDelivery
+
+    webhook = Webhook.objects.for_organization(org_a).get(pk=subscribe(api))
+    old, recent = services.ping(webhook), services.ping(webhook)
+    WebhookDelivery.objects.for_organization(org_a).filter(pk=old.pk).update(
+        created=timezone.now() - datetime.timedelta(seconds=settings.CHANGES_RETENTION + 60))
+    DBTaskResult.objects.update(status="SUCCESSFUL", finished_at=timezone.now()
+                                - datetime.timedelta(hours=2))
+    delivery.ensure_sweep()  # (queues the first sweep: READY, kept)
+    delivery.sweep()
+    assert list(WebhookDelivery.objects.for_organization(org_a).values_list(
+        "pk", flat=True)) == [recent.pk]
+    assert not DBTaskResult.objects.filter(status="SUCCESSFUL").exists()
+    assert DBTaskResult.objects.filter(status="READY").exists()
+
+
 def test_one_chain_of_sweeps(api):
     assert delivery.ensure_sweep() is True
     assert delivery.ensure_sweep() is False  # alive: not started twice

@@ -96,6 +96,15 @@ def resources() -> dict[str, str]:
     return {r.resource: r.grant_family for r in REGISTRY.values()}
 
 
+def readable_resources(user) -> list[str]:
+    """The resources whose events `user` may see: those of the families it may read (the
+    feed's view and the webhook worker alike)."""
+    from omgeving.accounts import grants
+
+    return sorted(resource for resource, family in resources().items()
+                  if user.has_grant(grants.for_action(family, safe=True)))
+
+
 def _counts(registration, update_fields) -> bool:
     return not (update_fields and set(update_fields) <= registration.ignore_fields)
 

@@ -8,11 +8,8 @@ from .models import Webhook, WebhookDelivery
 
 
 def _save_from_admin(webhook: Webhook) -> None:
-    """The admin changes one thing: on or off (through the same service as the API)."""
-    was_active = Webhook.objects.for_organization(webhook.organization_id).filter(
-        pk=webhook.pk).values_list("is_active", flat=True).first()
-    wanted, webhook.is_active = webhook.is_active, was_active
-    services.set_active(webhook, wanted, reason=str(_("Switched off by an administrator.")))
+    """The admin changes one thing, on or off, through the API's service."""
+    services.save_webhook(webhook, reason=str(_("Switched off by an administrator.")))
 
 
 @admin.register(Webhook)

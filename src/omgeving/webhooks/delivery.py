@@ -44,7 +44,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook as Signer
 
-from omgeving.accounts import grants
 from omgeving.changes import services as changes
 from omgeving.changes.models import ChangeCounter, ChangeEvent
 
@@ -250,8 +249,7 @@ class _Session:
         if reason:
             services.set_active(self.webhook, False, reason=reason)
             return False
-        self.readable = {resource for resource, family in changes.resources().items()
-                         if self.webhook.owner.has_grant(grants.for_action(family, safe=True))}
+        self.readable = set(changes.readable_resources(self.webhook.owner))
         return True
 
     def step(self) -> tuple[int, bool | None]:
@@ -282,8 +280,7 @@ class _Session:
             self.head_checked = True
             head = WebhookDelivery.objects.all_organizations().filter(
                 webhook=webhook, kind=WebhookDelivery.Kind.EVENT,
-                state__in=[WebhookDelivery.State.PENDING, WebhookDelivery.State.RETRYING]
-            ).order_by("id").first()
+                state=WebhookDelivery.State.RETRYING).order_by("id").first()
         if head is None:
             head = self._next_event()
             if head is None:

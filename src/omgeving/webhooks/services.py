@@ -10,6 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,12 +72,14 @@ def matches(patterns: list[str], event_type: str) -> bool:
 
 
 @raises("too_many_webhooks", also=(clean_events, clean_url))
-def save_webhook(webhook: Webhook, actor=None) -> Webhook:
+def save_webhook(webhook: Webhook, actor=None, *, reason: str = "") -> Webhook:
     """Create or change a subscription (url, events, description, is_active).
 
     A new one belongs to the application that made it, gets its secret, and delivers the
     events that commit after it (the feed before it is read with GET /api/changes/).
-    Switching one on again resumes where it stopped: the event it gave up on first."""
+    Switching one on again resumes where it stopped: the event it gave up on first.
+    `reason`: why it is switched off, when this switches it off (default: by the
+    subscriber)."""
     stored = None if webhook.pk is None else Webhook.objects.for_organization(
         webhook.organization_id).filter(pk=webhook.pk).values("url", "is_active").first()
     if stored is None or stored["url"] != webhook.url:  # (every delivery checks it again)
@@ -96,7 +99,7 @@ def save_webhook(webhook: Webhook, actor=None) -> Webhook:
             webhook.save()
             return webhook
         wanted, webhook.is_active = webhook.is_active, stored["is_active"]
-        set_active(webhook, wanted, save=False)
+        set_active(webhook, wanted, reason=reason, save=False)
         # Only what a subscriber changes: the worker's position, lease and retry time stay
         # as the worker wrote them (a full save would put back what this request read).
         webhook.save(update_fields=["url", "events", "description", "is_active",
@@ -168,8 +171,10 @@ def payload_of(event: ChangeEvent, organization) -> dict:
             "cursor": changes.encode_cursor(event.seq)}
 
 
+@raises("webhook_inactive")
 def ping(webhook: Webhook) -> WebhookDelivery:
     """A `webhook.ping` event, delivered once, out of the feed's order."""
+    _refuse_inactive(webhook)
     now = timezone.now()
     ident = f"ping_{secrets.token_hex(12)}"
     delivery = WebhookDelivery.objects.create(
@@ -187,14 +192,18 @@ def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     """The same event (same id, so a receiver that already has it can tell) once more,
     out of the feed's order."""
     webhook = delivery.webhook
-    if not webhook.is_active:
-        raise rule_error(None, _("Switch the webhook on first."), "webhook_inactive")
+    _refuse_inactive(webhook)
     again = WebhookDelivery.objects.create(
         organization_id=delivery.organization_id, webhook=webhook,
         kind=WebhookDelivery.Kind.REDELIVERY, event_id=delivery.event_id,
         event_type=delivery.event_type, seq=delivery.seq, payload=delivery.payload)
     transaction.on_commit(lambda: wake(webhook.pk))
     return again
+
+
+def _refuse_inactive(webhook: Webhook) -> None:
+    if not webhook.is_active:  # it would wait, unsent, until switched on
+        raise rule_error(None, _("Switch the webhook on first."), "webhook_inactive")
 
 
 # --- waking the worker ---------------------------------------------------------------------
@@ -206,16 +215,12 @@ def wake(webhook_id: int, *, run_after=None, force: bool = False) -> bool:
     from .tasks import deliver
 
     now = timezone.now()
-    if force:
-        Webhook.objects.all_organizations().filter(pk=webhook_id).update(queued_at=now)
-    else:
+    rows = Webhook.objects.all_organizations().filter(pk=webhook_id)
+    if not force:  # not when a run is queued already (a wake-up older than a lease is lost)
         stale = now - datetime.timedelta(seconds=settings.WEBHOOK_LEASE)
-        woken = Webhook.objects.all_organizations().filter(pk=webhook_id).filter(
-            queued_at__isnull=True).update(queued_at=now) or \
-            Webhook.objects.all_organizations().filter(
-                pk=webhook_id, queued_at__lt=stale).update(queued_at=now)
-        if not woken:
-            return False
+        rows = rows.filter(Q(queued_at__isnull=True) | Q(queued_at__lt=stale))
+    if not rows.update(queued_at=now) and not force:
+        return False
     task = deliver.using(run_after=run_after) if run_after else deliver
     task.enqueue(webhook_id)
     return True

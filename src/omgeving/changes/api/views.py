@@ -6,7 +6,6 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from omgeving.accounts import grants
 from omgeving.errors import raises
 
 from .. import services
@@ -36,8 +35,7 @@ class ChangesView(APIView):
                 _("Unknown query parameter."), code="unknown_parameter")] for name in unknown})
         query = ChangesQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        readable = sorted(resource for resource, family in services.resources().items()
-                          if request.user.has_grant(grants.for_action(family, safe=True)))
+        readable = services.readable_resources(request.user)
         wanted = readable
         if "resource" in query.validated_data:
             asked = [r.strip() for r in query.validated_data["resource"].split(",")]

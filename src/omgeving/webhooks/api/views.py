@@ -51,6 +51,7 @@ class WebhookViewSet(OrganizationViewSet, ListModelMixin, mixins.RetrieveModelMi
                    "once by the worker beside the feed's events; follow its outcome in "
                    "GET …/deliveries/.")
     @action(detail=True, methods=["post"])
+    @raises(also=(services.ping,))
     def ping(self, request, pk=None):
         delivery = services.ping(self.get_object())
         return Response(WebhookDeliverySerializer(delivery).data, status=202)
