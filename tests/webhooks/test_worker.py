@@ -99,7 +99,12 @@ def test_a_worker_killed_mid_delivery_loses_nothing(org_a, workers):
     payload = json.loads(again.body)
     assert payload["object_id"] == user and again.status == 204
     assert again.headers["webhook-id"] == receiver.received[0].headers["webhook-id"]
-    row = WebhookDelivery.objects.for_organization(org_a).get()
+    # The worker records the outcome after the receiver has answered: wait for its commit.
+    rows = WebhookDelivery.objects.for_organization(org_a)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not rows.filter(state="delivered").exists():
+        time.sleep(0.05)
+    row = rows.get()
     assert row.state == "delivered"
     assert Webhook.objects.for_organization(org_a).get().cursor == row.seq
 
@@ -114,12 +119,15 @@ def test_two_workers_never_deliver_one_subscription_at_once(org_a, workers):
         workers.start()
         ids = new_users(api, 25)
         received = receiver.wait_for(25, timeout=60)
+        rows = WebhookDelivery.objects.for_organization(org_a)
+        deadline = time.monotonic() + 10  # the last outcome is committed after its answer
+        while time.monotonic() < deadline and rows.filter(state="delivered").count() < 25:
+            time.sleep(0.05)
         time.sleep(1)  # a duplicate would arrive now
     assert len(receiver.received) == 25
     assert [json.loads(r.body)["object_id"] for r in received] == ids
     spans = sorted((r.started, r.ended) for r in received)
     assert all(later[0] >= earlier[1] - 0.005 for earlier, later in itertools.pairwise(spans))
-    rows = WebhookDelivery.objects.for_organization(org_a)
     assert rows.count() == 25 and {r.state for r in rows} == {"delivered"}
     assert {r.attempts for r in rows} == {1}
 
