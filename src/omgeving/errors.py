@@ -10,6 +10,7 @@ once, and the admin shows them on its forms. No view translates a service error 
 | `NotAllowedError` | 403 | the caller may not do this (its grants, the role it may give) |
 | `Gone` | 410 | it existed and is gone (an expired feed cursor) |
 | `PreconditionFailed` | 412 | `If-Match` is not the object's current ETag |
+| `FileRefused` | 413 / 415 / 400 | a document's file too large, of a type not taken, infected |
 | `FeatureDisabled` | 404 `feature_disabled` | the organisation has the feature switched off |
 | `TokenError` | 401 | a token that cannot be accepted |
 | `OrganizationNotFound` | 404 `organization_not_found` | no active organisation at this host |
@@ -57,6 +58,16 @@ class Gone(Exception):
     def __init__(self, message: str, code: str):
         super().__init__(message)
         self.code = code
+
+
+class FileRefused(Exception):
+    """A document's file that cannot be taken: too large (413), of a type not allowed (415),
+    refused by the virus scanner (400); `code` says which, its status is the code's."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+        self.status = CODES[code][0]
 
 
 class PreconditionFailed(Exception):
@@ -150,10 +161,11 @@ CODES: dict[str, tuple[int, str]] = {
     "no_authorisation": (400, _("Every person in a network has a default authorisation "
                               "(rule 1).")),
     "client_to_client": (400, _("A client never relates directly to another client (rule 2).")),
-    "not_a_client": (400, _("Direct relations, group clients and care statuses are for clients "
-                           "(rule 3).")),
-    "not_in_network": (400, _("Application users and administrators are never in a care "
-                            "network.")),
+    "not_a_client": (400, _("Direct relations, group clients, care statuses and content are "
+                           "for (active) clients.")),
+    "not_in_network": (400, _("Not in the care network: Application users and administrators "
+                            "never are; a participant is in the client's network on the "
+                            "date.")),
     "self_relation": (400, _("A person does not relate to themselves.")),
     "other_organization": (400, _("Everyone involved belongs to this organisation.")),
     "end_before_start": (400, _("The end date is before the start date.")),
@@ -171,6 +183,10 @@ CODES: dict[str, tuple[int, str]] = {
     "url_not_allowed": (400, _("A webhook URL must be https and reach a public address.")),
     "unknown_event": (400, _("An event pattern that names no resource or action of the "
                            "change feed.")),
+    "client_immutable": (400, _("Content stays with its client: the client cannot change.")),
+    "two_clients": (400, _("Two clients never take part in one thread or appointment.")),
+    "not_a_participant": (400, _("A message's author takes part in its thread.")),
+    "file_rejected": (400, _("The virus scanner refused the file.")),
     "webhook_inactive": (400, _("The webhook is switched off.")),
     # 401
     "not_authenticated": (401, _("No token: send `Authorization: JWT <token>`.")),
@@ -185,6 +201,10 @@ CODES: dict[str, tuple[int, str]] = {
                                  "only.")),
     "user_not_manageable": (403, _("Administrators and Application users are managed in the "
                                  "admin only.")),
+    "author_not_permitted": (403, _("The author may not write this for this client: no "
+                                    "relation that runs today with an authorisation that "
+                                    "includes the category (reports: counselors; diary: the "
+                                    "client or a guardian).")),
     "permission_denied": (403, _("This action is not allowed.")),
     # 404
     "not_found": (404, _("No such object in this organisation.")),
@@ -205,6 +225,7 @@ CODES: dict[str, tuple[int, str]] = {
                                   "period.")),
     "in_use": (409, _("Still in use: it cannot be deleted.")),
     "too_many_webhooks": (409, _("An application has at most 10 webhooks.")),
+    "thread_closed": (409, _("The thread is closed: it takes no new messages.")),
     "network_blocks_change": (409, _("The change would break relations or memberships of the "
                                    "person (each listed under `errors`): end those first.")),
     "deleted": (410, _("The object was deleted: remove your copy.")),
@@ -214,6 +235,9 @@ CODES: dict[str, tuple[int, str]] = {
                                  "you read it.")),
     "body_too_large": (413, _("The body is too large (8 KiB for the token endpoints, 1 MiB for "
                             "the rest).")),
+    "file_too_large": (413, _("A document's file is at most 20 MiB.")),
+    "unsupported_file_type": (415, _("Only PDF, PNG, JPEG and DOCX files, checked by their "
+                                     "content.")),
     "unsupported_media_type": (415, _("The body is not in a media type this operation takes.")),
     "idempotency_key_reused": (422, _("This Idempotency-Key was used for another request.")),
     "too_many_attempts": (429, _("Too many failed logins; Retry-After says when to try again.")),

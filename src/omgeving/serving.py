@@ -24,7 +24,7 @@ import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from .api.limits import max_body_bytes
+from .api.limits import body_limit, max_body_bytes
 
 BODY_TIMEOUT = float(os.environ.get("OMGEVING_BODY_TIMEOUT", 30))
 
@@ -99,7 +99,7 @@ class BufferingBridge:
                    for k, v in state["headers"]]
         return int(state["status"].split(" ", 1)[0]), headers, b"".join(chunks)
 
-    async def _read_body(self, receive) -> bytes | tuple:
+    async def _read_body(self, receive, limit: int) -> bytes | tuple:
         parts, size = [], 0
         while True:
             message = await receive()
@@ -107,9 +107,9 @@ class BufferingBridge:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
+            if size > limit:
                 return _problem(413, "body_too_large",
-                                f"The request body exceeds {self.max_body} bytes.")
+                                f"The request body exceeds {limit} bytes.")
             parts.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(parts)
@@ -118,12 +118,13 @@ class BufferingBridge:
         if scope["type"] != "http":
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+        limit = body_limit(scope.get("path", ""), self.max_body)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             answer = _problem(413, "body_too_large",
-                              f"The request body exceeds {self.max_body} bytes.")
+                              f"The request body exceeds {limit} bytes.")
         else:
             try:
-                body = await asyncio.wait_for(self._read_body(receive), BODY_TIMEOUT)
+                body = await asyncio.wait_for(self._read_body(receive, limit), BODY_TIMEOUT)
             except TimeoutError:
                 body = _problem(408, "request_timeout",
                                 f"The request body did not arrive within {BODY_TIMEOUT:g} s.")

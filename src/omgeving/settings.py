@@ -23,6 +23,9 @@ OMGEVING_LOG_FORMAT         `json`: one JSON object per log line (granian's too)
 OMGEVING_OTP_ISSUER         the issuer name authenticator apps show             (Omgeving)
 OMGEVING_MAX_BODY           largest request body in bytes; token endpoints 8 KiB (1048576)
 OMGEVING_TRUSTED_PROXIES    reverse proxies that append to X-Forwarded-For              (0)
+OMGEVING_MEDIA_DIR          where uploaded documents are stored            (OMGEVING_VAR_DIR/media)
+OMGEVING_DOCUMENT_MAX_BYTES a document's largest file                               (20 MiB)
+OMGEVING_VIRUS_SCANNER      dotted path of a callable(file) that refuses infected files  (none)
 OMGEVING_LOCKOUT_FAILURES   failures of a username from one address before a lock      (5)
 OMGEVING_LOCKOUT_COOLOFF    seconds such a lock (and an address lock) lasts          (900)
 OMGEVING_LOCKOUT_USER_FAILURES  failures of a username from anywhere before a lock    (20)
@@ -65,7 +68,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from omgeving.api.limits import max_body_bytes
+from omgeving.api.limits import document_max_bytes, max_body_bytes
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -136,6 +139,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "omgeving.webhooks",
+    "omgeving.care",
 ]
 
 MIDDLEWARE = [
@@ -243,8 +247,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise looks here; finders serve the files
+# Uploaded files (documents): Django's storage API, the local var/media by default; in
+# production any django-storages backend (see docs/content.md). Never served by a URL: only
+# through the API's download, as an attachment.
+MEDIA_ROOT = Path(os.environ.get("OMGEVING_MEDIA_DIR", VAR_DIR / "media")).resolve()
+MEDIA_URL = None
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(MEDIA_ROOT), "file_permissions_mode": 0o600,
+                            "directory_permissions_mode": 0o700}},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -312,6 +323,10 @@ WEBHOOK_LEASE = env_int("OMGEVING_WEBHOOK_LEASE", 60)
 WEBHOOK_SWEEP_INTERVAL = env_int("OMGEVING_WEBHOOK_SWEEP_INTERVAL", 30)
 # Request limits (omgeving/api/limits.py): bodies, parameters, form fields.
 MAX_BODY = max_body_bytes()
+DOCUMENT_MAX_BYTES = document_max_bytes()
+# A dotted path to a callable(file) that raises omgeving.care.files.FileRejected for a file
+# that must not be stored (a virus scanner); empty: none.
+VIRUS_SCANNER = os.environ.get("OMGEVING_VIRUS_SCANNER", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY

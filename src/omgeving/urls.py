@@ -8,6 +8,17 @@ from omgeving.accounts.api.views import MeView, UserViewSet
 from omgeving.api.converters import IdConverter
 from omgeving.api.views import ApiRootView, LiveSchemaView
 from omgeving.audit.api.views import AccessLogViewSet
+from omgeving.care.api.views import (
+    AppointmentViewSet,
+    DocumentViewSet,
+    GoalProgressViewSet,
+    GoalViewSet,
+    MessageThreadViewSet,
+    MessageViewSet,
+    ReportViewSet,
+    ThreadMessageViewSet,
+    UserTimelineViewSet,
+)
 from omgeving.changes.api.views import ChangesView
 from omgeving.network.api.views import (
     CareStatusViewSet,
@@ -51,6 +62,16 @@ router.register("access-log", AccessLogViewSet, basename="access-log")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("webhooks/<id:webhook_pk>/deliveries", WebhookDeliveryViewSet,
                 basename="webhook-delivery")
+router.register("message-threads", MessageThreadViewSet, basename="message-thread")
+router.register("message-threads/<id:thread_pk>/messages", ThreadMessageViewSet,
+                basename="thread-message")
+router.register("messages", MessageViewSet, basename="message")
+router.register("appointments", AppointmentViewSet, basename="appointment")
+router.register("goals", GoalViewSet, basename="goal")
+router.register("goals/<id:goal_pk>/progress", GoalProgressViewSet, basename="goal-progress")
+router.register("reports", ReportViewSet, basename="report")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("users", UserTimelineViewSet, basename="user-timeline")
 
 api_patterns = [
     path("", ApiRootView.as_view(), name="api-root"),

@@ -13,6 +13,11 @@ FAMILIES = {
     "families": _("Families"),
     "care_status": _("Care status"),
     "invitations": _("Invitations"),
+    "messages": _("Messages"),
+    "appointments": _("Appointments"),
+    "goals": _("Goals"),
+    "reports": _("Reports and diary"),
+    "documents": _("Documents"),
 }
 
 
@@ -27,6 +32,16 @@ class Grant(models.TextChoices):
     CARE_STATUS_WRITE = "care_status:write", _("Care status — write")
     INVITATIONS_READ = "invitations:read", _("Invitations — read")
     INVITATIONS_WRITE = "invitations:write", _("Invitations — write")
+    MESSAGES_READ = "messages:read", _("Messages — read")
+    MESSAGES_WRITE = "messages:write", _("Messages — write")
+    APPOINTMENTS_READ = "appointments:read", _("Appointments — read")
+    APPOINTMENTS_WRITE = "appointments:write", _("Appointments — write")
+    GOALS_READ = "goals:read", _("Goals — read")
+    GOALS_WRITE = "goals:write", _("Goals — write")
+    REPORTS_READ = "reports:read", _("Reports and diary — read")
+    REPORTS_WRITE = "reports:write", _("Reports and diary — write")
+    DOCUMENTS_READ = "documents:read", _("Documents — read")
+    DOCUMENTS_WRITE = "documents:write", _("Documents — write")
     BSN = "bsn", _("BSN — read and write the citizen service number")
     AUDIT = "audit", _("Access log — read")
     WEBHOOKS = "webhooks", _("Webhooks — subscribe to events of what the application may read")

@@ -22,6 +22,7 @@ from rest_framework.views import set_rollback
 from omgeving.errors import (
     ConflictError,
     FeatureDisabled,
+    FileRefused,
     Gone,
     LoginRefused,
     NotAllowedError,
@@ -89,6 +90,10 @@ def exception_handler(exc, context):
         gone = exc
         exc = exceptions.APIException(str(gone), code=gone.code)
         exc.status_code = status_code = 410
+    elif isinstance(exc, FileRefused):
+        refused = exc
+        exc = exceptions.APIException(str(refused), code=refused.code)
+        exc.status_code = status_code = refused.status
     elif isinstance(exc, NotAllowedError):
         exc = exceptions.PermissionDenied(str(exc), code=exc.code)
         status_code = 403

@@ -4,6 +4,8 @@
 |---|---|---|
 | body of any API request | OMGEVING_MAX_BODY bytes (1 MiB) | 413 `body_too_large` |
 | body of the token endpoints | 8 KiB (credentials or a token) | 413 `body_too_large` |
+| body of a document upload (/api/documents/) | the file limit + 1 MiB | 413 `body_too_large` |
+| a document's file | OMGEVING_DOCUMENT_MAX_BYTES (20 MiB) | 413 `file_too_large` (care/files.py) |
 | chunked body the server did not de-chunk | - | 411 `length_required` |
 | query parameters | DATA_UPLOAD_MAX_NUMBER_FIELDS (1000) | 400 `too_many_parameters` |
 | JSON nesting | 32 levels | 400 `nesting_too_deep` (api/parsers.py) |
@@ -32,6 +34,23 @@ def max_body_bytes() -> int:
     return int(value) if value.isdigit() else 1024 * 1024
 
 
+def document_max_bytes() -> int:
+    value = os.environ.get("OMGEVING_DOCUMENT_MAX_BYTES", "")
+    return int(value) if value.isdigit() else 20 * 1024 * 1024
+
+
+UPLOAD_PATHS = ("/api/documents/",)
+
+
+def body_limit(path: str, default: int) -> int:
+    """The most bytes a request to `path` may carry."""
+    if path in TOKEN_PATHS:
+        return TOKEN_MAX_BODY
+    if path in UPLOAD_PATHS:
+        return max(default, document_max_bytes() + 1024 * 1024)
+    return default
+
+
 class RequestLimitsMiddleware:
     """First in the stack: refuses oversized or unbounded API requests unread."""
 
@@ -54,7 +73,7 @@ class RequestLimitsMiddleware:
         if "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
             return problem_response(411, code="length_required",
                                     detail=_("Send the body with a Content-Length."))
-        limit = TOKEN_MAX_BODY if request.path_info in TOKEN_PATHS else self.max_body
+        limit = body_limit(request.path_info, self.max_body)
         length = meta.get("CONTENT_LENGTH") or "0"
         if not length.isdigit():
             return problem_response(400, code="invalid_content_length",

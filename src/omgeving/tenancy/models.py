@@ -25,7 +25,8 @@ def validate_not_reserved(slug: str) -> None:
 
 
 # The switches of Organization below, by the name the API, the CLI and the error codes use.
-FEATURES = ("families", "care_status", "invitations")
+FEATURES = ("families", "care_status", "invitations", "messages", "appointments", "goals",
+            "reports", "documents")
 
 
 class Organization(models.Model):
@@ -40,6 +41,12 @@ class Organization(models.Model):
     feature_families = models.BooleanField(_("families"), default=False)
     feature_care_status = models.BooleanField(_("care status"), default=False)
     feature_invitations = models.BooleanField(_("invitations"), default=False)
+    # Content around a client (omgeving.care), one switch per category of docs/access.md.
+    feature_messages = models.BooleanField(_("messages"), default=False)
+    feature_appointments = models.BooleanField(_("appointments"), default=False)
+    feature_goals = models.BooleanField(_("goals"), default=False)
+    feature_reports = models.BooleanField(_("reports and diary"), default=False)
+    feature_documents = models.BooleanField(_("documents"), default=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
 

@@ -1,0 +1,85 @@
+"""Rule 7 — files. A document's file is checked by its content, never by its name or the
+type its sender claims: PDF, PNG, JPEG and DOCX only (415 `unsupported_file_type`), at most
+DOCUMENT_MAX_BYTES (20 MiB; 413 `file_too_large`), then handed to the deployment's virus
+scanner, if one is configured (`OMGEVING_VIRUS_SCANNER`, a dotted path to a callable that
+takes the open file and raises `FileRejected` or returns; 400 `file_rejected`). It is stored
+through Django's storage API under a random name (local `var/media` by default; any
+django-storages backend in production) and served only as an attachment, never inline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from omgeving.errors import FileRefused, raises
+
+PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ALLOWED = (PDF, PNG, JPEG, DOCX)
+
+
+class FileRejected(Exception):
+    """Raised by a virus scanner for a file that must not be stored."""
+
+
+def detect(file) -> str | None:
+    """The file's type by its content (magic bytes; a DOCX is a ZIP holding
+    word/document.xml and [Content_Types].xml), or None."""
+    file.seek(0)
+    head = file.read(8)
+    file.seek(0)
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(file) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return None
+        finally:
+            file.seek(0)
+        if {"word/document.xml", "[Content_Types].xml"} <= names:
+            return DOCX
+    return None
+
+
+def scan(file) -> None:
+    path = settings.VIRUS_SCANNER
+    if not path:
+        return
+    try:
+        import_string(path)(file)
+    except FileRejected as exc:
+        raise FileRefused(str(exc) or _("The virus scanner refused this file."),
+                          code="file_rejected") from None
+    finally:
+        file.seek(0)
+
+
+@raises("file_too_large", "unsupported_file_type", "file_rejected")
+def check_file(file) -> tuple[str, int, str]:
+    """(content type, size, sha256) of an acceptable file; refuses any other."""
+    size = file.size
+    if size > settings.DOCUMENT_MAX_BYTES:
+        raise FileRefused(_("A document is at most %(limit)s bytes.")
+                          % {"limit": settings.DOCUMENT_MAX_BYTES}, code="file_too_large")
+    content_type = detect(file)
+    if content_type is None:
+        raise FileRefused(_("Only PDF, PNG, JPEG and DOCX files are taken (checked by their "
+                            "content)."), code="unsupported_file_type")
+    scan(file)
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return content_type, size, digest.hexdigest()
