@@ -57,6 +57,44 @@ def worked_example(org: Organization) -> dict[str, User]:
     return people
 
 
+def worked_content(org: Organization, people: dict[str, User]) -> dict[str, object]:
+    """Content around Joost and Lisa (docs/access.md, "with content"), written through the
+    services of omgeving.care on behalf of the people who may write it."""
+    from django.utils import timezone
+
+    from omgeving.care import models as care
+    from omgeving.care import services as content
+
+    joost, lisa, ans, pieter = (people[n] for n in ("joost", "lisa", "ans", "pieter"))
+    soon = timezone.now().replace(minute=0, second=0, microsecond=0) + \
+        datetime.timedelta(days=7)
+    made: dict[str, object] = {}
+    made["thread"] = content.save_thread(care.MessageThread(
+        organization=org, client=joost, author=pieter, subject="Het nieuwe schoolrooster"),
+        participants=[ans])
+    made["message"] = content.save_message(care.Message(
+        organization=org, thread=made["thread"], author=ans,
+        body="Dank je, Pieter. Joost fietst voortaan zelf."))
+    made["appointment"] = content.save_appointment(care.Appointment(
+        organization=org, client=joost, author=pieter, title="Gesprek op school",
+        starts_at=soon, ends_at=soon + datetime.timedelta(hours=1), location="De Regenboog"),
+        participants=[ans, pieter])
+    made["goal"] = content.save_goal(care.Goal(
+        organization=org, client=joost, author=pieter, title="Zelf naar school fietsen",
+        status="active"))
+    made["progress"] = content.save_progress(care.GoalProgress(
+        organization=org, goal=made["goal"], author=ans, score=7, note="Drie keer gelukt."))
+    made["report"] = content.save_report(care.Report(
+        organization=org, client=joost, author=pieter, title="Intake",
+        body="Joost vertelt open over school."))
+    made["lisa_report"] = content.save_report(care.Report(
+        organization=org, client=lisa, author=pieter, title="Intake",
+        body="Kennismaking met Lisa."))
+    made["lisa_thread"] = content.save_thread(care.MessageThread(
+        organization=org, client=lisa, author=pieter, subject="Afspraak maken"))
+    return made
+
+
 def _credentials() -> dict:
     path = settings.VAR_DIR / "demo-credentials.json"
     if path.exists():
@@ -74,7 +112,7 @@ def ensure_demo(out) -> None:
     if org is None:  # a realistic example: every feature on, Joost's network in place
         org = create_organization(slug=DEMO_SLUG, name="Demo Zorg")
         set_features(org, on=FEATURES)
-        worked_example(org)
+        worked_content(org, worked_example(org))
     creds = _credentials()
     for username, roles in USERS.items():
         user = User.objects.for_organization(org).filter(username=username).first()

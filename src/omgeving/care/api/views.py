@@ -311,7 +311,9 @@ class UserTimelineViewSet(OrganizationViewSet):
     @action(detail=True, methods=["get"], url_path="timeline")
     @raises("not_in_network", also=(timeline.timeline,))
     def timeline(self, request, pk=None):
-        viewer = self.get_object()
+        # Found without the list filters (which would refuse the timeline's parameters).
+        viewer = get_object_or_404(self.get_queryset(), pk=pk)
+        self.audited(viewer)
         if viewer.is_application or viewer.is_administrator or not viewer.authorisation:
             raise exceptions.ValidationError({"viewer": [exceptions.ErrorDetail(
                 _("Application users and administrators have no timeline."),

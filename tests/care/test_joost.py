@@ -1,0 +1,160 @@
+"""The worked example of docs/access.md with content ("Joost, with content"): every line of
+its table, through the API an ECD or a portal uses — the timeline of each person and the
+writes on their behalf."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from omgeving.care.models import MessageThread, Participant
+from omgeving.demo import worked_content
+
+from .test_documents import PDF
+
+pytestmark = pytest.mark.django_db
+CONTENT = ["messages", "appointments", "goals", "reports", "documents"]
+
+
+@pytest.fixture
+def world(api, joost, org_a):
+    made = worked_content(org_a, joost)
+    answer = api.post("/api/documents/", {
+        "client": joost["joost"].pk, "author": joost["pieter"].pk, "title": "Handelingsplan",
+        "file": SimpleUploadedFile("plan.pdf", PDF)}, format="multipart")
+    assert answer.status_code == 201
+    return made
+
+
+def timeline(api, joost, viewer, **params):
+    answer = api.get(f"/api/users/{joost[viewer].pk}/timeline/", params)
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
+def categories(page, client) -> set[str]:
+    return {item["category"] for item in page["results"] if item["client"] == client.pk}
+
+
+def withheld(page, client) -> list[str]:
+    return next((w["not_authorised"] for w in page["not_authorised"]
+                 if w["client"] == client.pk), [])
+
+
+def test_ans_reads_messages_appointments_goals_not_reports_or_documents(api, joost, world):
+    page = timeline(api, joost, "ans")
+    assert categories(page, joost["joost"]) == {"messages", "appointments", "goals"}
+    assert withheld(page, joost["joost"]) == ["reports", "documents"]
+    assert {w["client"] for w in page["not_authorised"]} == {joost["joost"].pk}  # not Lisa
+    assert page["not_available"] == []
+
+
+def test_tim_ended_can_neither_author_nor_take_part_nor_read(api, joost, world):
+    j = joost
+    answer = api.post(f"/api/message-threads/{world['thread'].pk}/messages/",
+                      {"author": j["tim"].pk, "body": "Hoi"}, format="json")
+    assert answer.status_code == 403 and answer.json()["code"] == "author_not_permitted"
+    answer = api.post("/api/message-threads/", {"client": j["joost"].pk,
+                                                "author": j["pieter"].pk, "subject": "Juf",
+                                                "participants": [j["tim"].pk]}, format="json")
+    assert answer.status_code == 400 and answer.json()["code"] == "not_in_network"
+    soon = timezone.now() + datetime.timedelta(days=1)
+    answer = api.post("/api/appointments/", {
+        "client": j["joost"].pk, "author": j["pieter"].pk, "title": "Oudergesprek",
+        "starts_at": soon.isoformat(), "ends_at": (soon + datetime.timedelta(hours=1))
+        .isoformat(), "participants": [j["tim"].pk]}, format="json")
+    assert answer.status_code == 400 and answer.json()["code"] == "not_in_network"
+    page = timeline(api, joost, "tim")
+    assert page["results"] == [] and page["not_authorised"] == []
+    page = timeline(api, joost, "tim", client=j["joost"].pk)
+    assert page["results"] == [] and withheld(page, j["joost"]) == CONTENT
+
+
+def test_pieter_writes_reports_for_joost_and_lisa_but_no_thread_holds_both(api, joost,
+                                                                          world):
+    j = joost
+    for client in ("joost", "lisa"):
+        answer = api.post("/api/reports/", {"client": j[client].pk, "author": j["pieter"].pk,
+                                            "title": "Voortgang", "body": "..."},
+                          format="json")
+        assert answer.status_code == 201, client
+    answer = api.post("/api/message-threads/", {
+        "client": j["joost"].pk, "author": j["pieter"].pk, "subject": "Samen",
+        "participants": [j["lisa"].pk]}, format="json")
+    assert answer.status_code == 400 and answer.json()["code"] == "two_clients"
+    answer = api.patch(f"/api/message-threads/{world['lisa_thread'].pk}/", {
+        "participants": [j["pieter"].pk, j["joost"].pk]}, format="json")
+    assert answer.status_code == 400 and answer.json()["code"] == "two_clients"
+    for thread in MessageThread.objects.all():
+        people = set(Participant.objects.filter(thread=thread).values_list("user_id",
+                                                                           flat=True))
+        clients = {thread.client_id} | {pk for pk in people
+                                        if pk in (j["joost"].pk, j["lisa"].pk)}
+        assert len(clients) == 1, thread
+    page = timeline(api, joost, "pieter")
+    assert categories(page, j["joost"]) == set(CONTENT)
+    assert categories(page, j["lisa"]) == {"reports"}  # Lisa's thread has no messages yet
+    assert page["not_authorised"] == []
+
+
+def test_joost_sees_everything_of_his_own_and_nothing_of_lisa(api, joost, world):
+    page = timeline(api, joost, "joost")
+    assert categories(page, joost["joost"]) == set(CONTENT)
+    assert {item["client"] for item in page["results"]} == {joost["joost"].pk}
+    page = timeline(api, joost, "joost", client=joost["lisa"].pk)
+    assert page["results"] == [] and withheld(page, joost["lisa"]) == CONTENT
+    page = timeline(api, joost, "lisa")
+    assert {item["client"] for item in page["results"]} == {joost["lisa"].pk}
+
+
+def test_messages_only_from_threads_one_takes_part_in(api, joost, world):
+    j = joost
+    private = api.post("/api/message-threads/", {
+        "client": j["joost"].pk, "author": j["pieter"].pk, "subject": "Alleen wij"},
+        format="json").json()
+    api.post(f"/api/message-threads/{private['id']}/messages/",
+             {"author": j["joost"].pk, "body": "Geheim"}, format="json")
+    ans = timeline(api, joost, "ans", category="messages")
+    assert {i["title"] for i in ans["results"]} == {"Het nieuwe schoolrooster"}
+    joost_page = timeline(api, joost, "joost", category="messages")
+    assert {i["title"] for i in joost_page["results"]} == {"Het nieuwe schoolrooster",
+                                                           "Alleen wij"}
+
+
+def test_newest_first_cursor_walk_and_bad_cursor(api, joost, world):
+    everything = timeline(api, joost, "pieter", page_size=100)["results"]
+    assert len(everything) == 7  # a message, an appointment, a goal, its progress, two reports, a document
+    created = [i["created"] for i in everything]
+    assert created == sorted(created, reverse=True)
+    walked, page = [], timeline(api, joost, "pieter", page_size=2)
+    while True:
+        walked += page["results"]
+        if not page["next"]:
+            break
+        after = page["next"].split("after=")[1].split("&")[0]
+        page = timeline(api, joost, "pieter", page_size=2, after=after)
+    assert [(i["resource"], i["id"]) for i in walked] == \
+        [(i["resource"], i["id"]) for i in everything]
+    answer = api.get(f"/api/users/{joost['pieter'].pk}/timeline/", {"after": "bm9wZQ"})
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_cursor"
+    answer = api.get(f"/api/users/{joost['pieter'].pk}/timeline/", {"colour": "red"})
+    assert answer.status_code == 400 and answer.json()["code"] == "unknown_parameter"
+
+
+def test_the_application_sees_only_what_it_may_read(org_a, joost, world):
+    from omgeving.tenancy.services import set_features
+    from omgeving.tokens.services import issue_token
+
+    from ..helpers import client_for, make_app
+
+    set_features(org_a, off=["documents"])
+    reader = client_for(org_a, issue_token(make_app(
+        org_a, username="portal", grants=["relations:read", "goals:read"])).token)
+    page = reader.get(f"/api/users/{joost['pieter'].pk}/timeline/").json()
+    assert {i["category"] for i in page["results"]} == {"goals"}
+    assert page["not_available"] == ["messages", "appointments", "reports", "documents"]
+    app = reader.get(f"/api/users/{make_app(org_a, username='other').pk}/timeline/")
+    assert app.status_code == 400 and app.json()["code"] == "not_in_network"
