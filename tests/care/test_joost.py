@@ -126,7 +126,8 @@ def test_messages_only_from_threads_one_takes_part_in(api, joost, world):
 
 def test_newest_first_cursor_walk_and_bad_cursor(api, joost, world):
     everything = timeline(api, joost, "pieter", page_size=100)["results"]
-    assert len(everything) == 7  # a message, an appointment, a goal, its progress, two reports, a document
+    # a message, an appointment, a goal, its progress, two reports, a document
+    assert len(everything) == 7
     created = [i["created"] for i in everything]
     assert created == sorted(created, reverse=True)
     walked, page = [], timeline(api, joost, "pieter", page_size=2)
