@@ -3,7 +3,21 @@ are meant. A new resource needs an entry here only if it has such a quirk."""
 
 # The invitation names the client made in Getting started; accepting and declining take the
 # token the invitation's answer carried.
+# Content is written on behalf of a person (`author`): the collection's client, who may write
+# every category about themselves, except professional reports (a diary entry instead).
+# Appointments need their times; the participants are the client.
+_WHEN = {"starts_at": "2030-01-07T09:00:00Z", "ends_at": "2030-01-07T10:00:00Z"}
+_APPOINTMENT = {"client": "@@clientId@@", "author": "@@clientId@@", "title": "Intake",
+                "participants": ["@@clientId@@"], **_WHEN}
+_DIARY = {"client": "@@clientId@@", "author": "@@clientId@@", "kind": "diary",
+          "title": "Dagboek", "body": "Een goede dag."}
 BODIES = {
+    "POST /api/appointments/": _APPOINTMENT,
+    "PUT /api/appointments/{id}/": _APPOINTMENT,
+    "PUT /api/appointments/external/{external_id}/": _APPOINTMENT,
+    "POST /api/reports/": _DIARY,
+    "PUT /api/reports/{id}/": _DIARY,
+    "PUT /api/reports/external/{external_id}/": _DIARY,
     "POST /api/invitations/": {"kind": "network", "client": "@@clientId@@",
                                "email": "new.person@example.org", "authorisation": "EXTERNAL"},
     "POST /api/invitations/accept/": {"token": "{{invitationToken}}"},
@@ -25,4 +39,15 @@ DESIGNED = {
     "POST /api/invitations/decline/": 400,
     "POST /api/invitations/{id}/revoke/": 400,
     "DELETE /api/care-statuses/{id}/": 409,
+}
+
+# Multipart operations: their form fields (a file by its path, relative to the directory
+# newman runs in: the repository).
+FORMS = {
+    "POST /api/documents/": [
+        {"key": "client", "value": "{{clientId}}", "type": "text"},
+        {"key": "author", "value": "{{clientId}}", "type": "text"},
+        {"key": "title", "value": "Handelingsplan", "type": "text"},
+        {"key": "file", "type": "file", "src": "docs/postman/example.pdf"},
+    ],
 }

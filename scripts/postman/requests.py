@@ -6,7 +6,7 @@ import json
 import re
 
 from . import js
-from .overrides import BODIES, DESIGNED
+from .overrides import BODIES, DESIGNED, FORMS
 from .schema import example, id_variable, resolve
 
 NO_AUTH = {"type": "noauth"}
@@ -26,7 +26,9 @@ def json_body(data) -> dict:
 
 def request(name, method, path, *, body=None, auth=None, tests="", description=""):
     item_request = {"method": method, "header": [], "url": url(path)}
-    if body is not None:
+    if isinstance(body, FormData):  # multipart: Postman sets the Content-Type and boundary
+        item_request["body"] = {"mode": "formdata", "formdata": body.fields}
+    elif body is not None:
         item_request["header"].append({"key": "Content-Type", "value": "application/json"})
         item_request["body"] = json_body(body)
     if auth is not None:
@@ -59,9 +61,16 @@ def nested_variables(path: str) -> str:
                   lambda m: f"/{m.group(1)}/{{{{{id_variable(m.group(1))}}}}}/", path)
 
 
+class FormData:
+    def __init__(self, fields: list[dict]):
+        self.fields = fields
+
+
 def body_of(path, method, operation, components, resources):
     name = f"{method.upper()} {path}"
     content = operation.get("requestBody", {}).get("content", {})
+    if "multipart/form-data" in content and "application/json" not in content:
+        return FormData(FORMS[name])  # KeyError: a multipart operation needs its form here
     if "application/json" not in content:
         return None
     if path.endswith(("token-auth/", "token-refresh/")):
@@ -83,8 +92,13 @@ def operation_request(path, method, operation, components, resources):
         schema = resolve(response["content"]["application/json"]["schema"], components)
 
     variable = id_variable(collection_of(path))
+    media = [m for m in response.get("content", {}) if m != "application/json"] or \
+        ["application/json"]  # a download answers its file's type
     tests = [js.load("operation_tests", documented_list=", ".join(map(str, documented)),
-                     documented=json.dumps(documented), success=str(success))]
+                     documented=json.dumps(documented), success=str(success),
+                     success_media="JSON" if media == ["application/json"] else "The file",
+                     success_types="|".join(re.escape(m).replace("/", "\\/")
+                                            for m in media))]
     if schema is not None:
         tests.append(js.load("schema_test", schema=json.dumps(schema, sort_keys=True)))
     if method == "post" and "{id}" not in path and success == 201:

@@ -6,7 +6,8 @@ from __future__ import annotations
 # The Getting-started folder creates a client, a parent and a counselor; fields that name a
 # person take theirs (a relation's `person` is the parent: no more than their default).
 PERSON_VARIABLES = {"client": "clientId", "person": "guardianId", "user": "counselorId",
-                    "counselor": "counselorId"}
+                    "counselor": "counselorId", "author": "clientId",
+                    "participants": "clientId"}
 
 
 def resolve(node, components):
@@ -16,6 +17,8 @@ def resolve(node, components):
             return resolve(components[node["$ref"].rsplit("/", 1)[1]], components)
         out = {k: resolve(v, components) for k, v in node.items()
                if k not in ("readOnly", "writeOnly", "example", "description", "format")}
+        if "oneOf" in out:  # without `format`, alternatives may overlap ("" is both a URL
+            out["anyOf"] = out.pop("oneOf")  # or blank and a string of length 0)
         if out.pop("nullable", False):
             if "type" in out:
                 out["type"] = [out["type"], "null"]

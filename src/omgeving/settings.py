@@ -251,7 +251,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise looks here; finders
 # production any django-storages backend (see docs/content.md). Never served by a URL: only
 # through the API's download, as an attachment.
 MEDIA_ROOT = Path(os.environ.get("OMGEVING_MEDIA_DIR", VAR_DIR / "media")).resolve()
-MEDIA_URL = None
+MEDIA_URL = "/media/"  # no URL serves it (urls.py has none): files leave only by the API
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": str(MEDIA_ROOT), "file_permissions_mode": 0o600,
@@ -377,6 +377,7 @@ SPECTACULAR_SETTINGS = {
         "GroupKindEnum": "omgeving.network.models.Group.Kind",
         "InvitationKindEnum": "omgeving.network.models.Invitation.Kind",
         "InvitationStateEnum": "omgeving.network.models.Invitation.State",
+        "ContentCategoryEnum": "omgeving.network.access.CONTENT",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -392,6 +392,183 @@ class TestWebhookRedeliver(WebhookOwner, ActionCases):
         return f"/api/webhooks/{delivery.webhook_id}/deliveries/{delivery.pk}/redeliver/"
 
 
+# --- content around a client (omgeving.care) ----------------------------------------------
+
+def content(org, kind):
+    """A content object in `org`, written on behalf of a client about themselves (a client
+    may write every category of their own, a diary rather than a report)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from omgeving.care import models as care
+    from omgeving.care import services as care_services
+
+    client = person(org)
+    base = {"organization": org, "client": client, "author": client}
+    soon = timezone.now() + datetime.timedelta(days=1)
+    if kind == "thread":
+        return care_services.save_thread(care.MessageThread(**base, subject="Rooster"))
+    if kind == "message":
+        thread = content(org, "thread")
+        return care_services.save_message(care.Message(
+            organization=org, thread=thread, author=thread.client, body="Hallo"))
+    if kind == "appointment":
+        return care_services.save_appointment(care.Appointment(
+            **base, title="Intake", starts_at=soon, ends_at=soon + datetime.timedelta(hours=1)))
+    if kind == "goal":
+        return care_services.save_goal(care.Goal(**base, title="Fietsen"))
+    if kind == "progress":
+        goal = content(org, "goal")
+        return care_services.save_progress(care.GoalProgress(
+            organization=org, goal=goal, author=goal.client, score=5))
+    if kind == "report":
+        return care_services.save_report(care.Report(**base, kind="diary", title="Dag",
+                                                     body="Goed."))
+    return care_services.save_document(care.Document(**base, title="Plan"),
+                                       upload=SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n"))
+
+
+class ContentCases(ResourceCases, CursorCases, DetailCases, FeatureCases):
+    kind = ""
+
+    def make(self, org):
+        return made_with_feature(org, self.feature, lambda org: content(org, self.kind))
+
+
+class TestMessageThreads(ContentCases, WriteCases):
+    routes = ("message-thread-list", "message-thread-detail")
+    list_path, detail_path = "/api/message-threads/", "/api/message-threads/{id}/"
+    grant, write_grant, feature, kind = "messages:read", "messages:write", "messages", "thread"
+
+    def create_body(self, org):
+        client = person(org)
+        return {"client": client.pk, "author": client.pk, "subject": "Vakantie"}
+
+
+class TestMessages(ResourceCases, DetailCases, FeatureCases):
+    routes = ("message-detail",)
+    detail_path = "/api/messages/{id}/"
+    grant, write_grant, feature = "messages:read", "messages:write", "messages"
+
+    def make(self, org):
+        return made_with_feature(org, "messages", lambda org: content(org, "message"))
+
+
+class NestedContentCases(ResourceCases, CursorCases, FeatureCases):
+    """A list under its parent (`/api/<parent>/{id}/<children>/`): the objects the generic
+    cases make are children of one parent per organisation."""
+
+    parent_kind = child_kind = template = ""
+    parent = None
+
+    @property
+    def list_path(self):
+        return self.template.format(self.parent.pk if self.parent else 1)
+
+    def the_parent(self, org):
+        if self.parent is None or self.parent.organization_id != org.pk:
+            self.parent = made_with_feature(org, self.feature,
+                                            lambda org: content(org, self.parent_kind))
+        return self.parent
+
+    def enable(self, org):
+        super().enable(org)
+        self.the_parent(org)
+
+    def paths(self, org):
+        self.the_parent(org)
+        return [self.list_path]
+
+    def make(self, org):
+        from omgeving.care import models as care
+        from omgeving.care import services as care_services
+
+        parent = self.the_parent(org)
+        if self.child_kind == "message":
+            return care_services.save_message(care.Message(
+                organization=org, thread=parent, author=parent.client, body="Hallo"))
+        return care_services.save_progress(care.GoalProgress(
+            organization=org, goal=parent, author=parent.client, score=6))
+
+
+class TestThreadMessages(NestedContentCases, WriteCases):
+    routes = ("thread-message-list",)
+    grant, write_grant, feature = "messages:read", "messages:write", "messages"
+    parent_kind, child_kind, template = "thread", "message", "/api/message-threads/{}/messages/"
+
+    def create_body(self, org):
+        return {"author": self.the_parent(org).client_id, "body": "Tot morgen"}
+
+
+class TestGoalProgress(NestedContentCases, WriteCases):
+    routes = ("goal-progress-list",)
+    grant, write_grant, feature = "goals:read", "goals:write", "goals"
+    parent_kind, child_kind, template = "goal", "progress", "/api/goals/{}/progress/"
+
+    def create_body(self, org):
+        return {"author": self.the_parent(org).client_id, "score": 7}
+
+
+class TestAppointments(ContentCases, WriteCases):
+    routes = ("appointment-list", "appointment-detail")
+    list_path, detail_path = "/api/appointments/", "/api/appointments/{id}/"
+    grant, write_grant = "appointments:read", "appointments:write"
+    feature, kind = "appointments", "appointment"
+
+    def create_body(self, org):
+        client = person(org)
+        return {"client": client.pk, "author": client.pk, "title": "Intake",
+                "starts_at": "2030-01-07T09:00:00Z", "ends_at": "2030-01-07T10:00:00Z"}
+
+
+class TestGoals(ContentCases, WriteCases):
+    routes = ("goal-list", "goal-detail")
+    list_path, detail_path = "/api/goals/", "/api/goals/{id}/"
+    grant, write_grant, feature, kind = "goals:read", "goals:write", "goals", "goal"
+
+    def create_body(self, org):
+        client = person(org)
+        return {"client": client.pk, "author": client.pk, "title": "Zwemmen"}
+
+
+class TestReports(ContentCases, WriteCases):
+    routes = ("report-list", "report-detail")
+    list_path, detail_path = "/api/reports/", "/api/reports/{id}/"
+    grant, write_grant, feature, kind = "reports:read", "reports:write", "reports", "report"
+
+    def create_body(self, org):
+        client = person(org)
+        return {"client": client.pk, "author": client.pk, "kind": "diary", "title": "Dag",
+                "body": "Fijn."}
+
+
+class TestDocuments(ContentCases):
+    """Uploads are multipart (tests/care/test_documents.py writes them)."""
+
+    routes = ("document-list", "document-detail")
+    list_path, detail_path = "/api/documents/", "/api/documents/{id}/"
+    grant, write_grant, feature, kind = ("documents:read", "documents:write", "documents",
+                                         "document")
+
+
+class TestDocumentContent(ResourceCases, DetailCases, FeatureCases):
+    routes = ("document-content",)
+    detail_path = "/api/documents/{id}/content/"
+    grant, write_grant, feature = "documents:read", "documents:write", "documents"
+
+    def make(self, org):
+        return made_with_feature(org, "documents", lambda org: content(org, "document"))
+
+
+class TestUserTimeline(ResourceCases, DetailCases):
+    routes = ("user-timeline-timeline",)
+    detail_path = "/api/users/{id}/timeline/"
+    grant = "relations:read"
+
+    def make(self, org):
+        return content(org, "goal").client
+
+
 def _api_routes():
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -449,6 +626,33 @@ class TestGroupClientUpsert(UpsertCases):
         return {"group": group(org).pk, "client": person(org).pk}
 
 
+class TestAppointmentUpsert(UpsertCases):
+    routes = ("appointment-upsert",)
+    path = "/api/appointments/external/{external_id}/"
+    grant, write_grant, feature = "appointments:read", "appointments:write", "appointments"
+
+    def body(self, org):
+        return TestAppointments().create_body(org)
+
+
+class TestGoalUpsert(UpsertCases):
+    routes = ("goal-upsert",)
+    path = "/api/goals/external/{external_id}/"
+    grant, write_grant, feature = "goals:read", "goals:write", "goals"
+
+    def body(self, org):
+        return TestGoals().create_body(org)
+
+
+class TestReportUpsert(UpsertCases):
+    routes = ("report-upsert",)
+    path = "/api/reports/external/{external_id}/"
+    grant, write_grant, feature = "reports:read", "reports:write", "reports"
+
+    def body(self, org):
+        return TestReports().create_body(org)
+
+
 class TestFamilyUpsert(UpsertCases):
     routes = ("family-upsert",)
     path = "/api/families/external/{external_id}/"
@@ -459,21 +663,32 @@ class TestFamilyUpsert(UpsertCases):
         return {"name": f"Family {next(_n)}"}
 
 
+def concrete(base) -> list[type]:
+    """The test classes made from `base` (directly or through a shared intermediate such as
+    ContentCases): those that name routes."""
+    found, todo = [], list(base.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.routes and cls not in found:
+            found.append(cls)
+    return found
+
+
 def test_every_paged_list_has_the_cursor_cases():
-    paged = [cls for cls in ResourceCases.__subclasses__() if cls().paged()]
+    paged = [cls for cls in concrete(ResourceCases) if cls().paged()]
     assert paged and all(issubclass(cls, CursorCases) for cls in paged), \
         [cls.__name__ for cls in paged if not issubclass(cls, CursorCases)]
-    assert all(cls().paged() for cls in CursorCases.__subclasses__())
+    assert all(cls().paged() for cls in concrete(CursorCases))
 
 
 def test_every_api_route_has_generic_cases():
-    classes = [*ResourceCases.__subclasses__(), *ActionCases.__subclasses__(),
-               *UpsertCases.__subclasses__()]
+    classes = [*concrete(ResourceCases), *concrete(ActionCases), *concrete(UpsertCases)]
     covered = {route for cls in classes for route in cls.routes}
-    for cls in ResourceCases.__subclasses__():  # a detail route needs the 404 case
+    for cls in concrete(ResourceCases):  # a detail route needs the 404 case
         assert bool(cls.detail_path) == issubclass(cls, DetailCases), cls
         assert bool(cls.feature) == issubclass(cls, FeatureCases), cls
-    for cls in ActionCases.__subclasses__():
+    for cls in concrete(ActionCases):
         assert bool(cls.feature) == issubclass(cls, ActionFeatureCases), cls
     missing = _api_routes() - covered - set(EXEMPT)
     assert not missing, f"API routes without a ResourceCases subclass: {sorted(missing)}"

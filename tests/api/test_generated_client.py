@@ -5,6 +5,7 @@ server with the parsed answers read back."""
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from omgeving.accounts.models import Role
+from omgeving.care.files import ALLOWED
 
 from ..helpers import APP_PASSWORD, make_app, make_person
 
@@ -24,9 +26,14 @@ PACKAGE = "omgeving_generated"
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("generated")
+    # A download answers its file's own type (PDF, PNG, JPEG, DOCX): the generator is told to
+    # read those as bytes, as docs/content.md tells integrators.
+    config = folder / "config.json"
+    config.write_text(json.dumps({"content_type_overrides": dict.fromkeys(
+        ALLOWED, "application/octet-stream")}))
     result = subprocess.run(
         [BIN / "openapi-python-client", "generate", "--path", ROOT / "docs" / "openapi.yaml",
-         "--output-path", folder / PACKAGE, "--meta", "none"],
+         "--output-path", folder / PACKAGE, "--meta", "none", "--config", config],
         capture_output=True, text=True, timeout=300,
         env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(folder)})
     output = result.stdout + result.stderr

@@ -159,3 +159,36 @@ def test_the_application_sees_only_what_it_may_read(org_a, joost, world):
     assert page["not_available"] == ["messages", "appointments", "reports", "documents"]
     app = reader.get(f"/api/users/{make_app(org_a, username='other').pk}/timeline/")
     assert app.status_code == 400 and app.json()["code"] == "not_in_network"
+
+
+def test_ans_and_joost_write_what_the_table_says(api, joost, world):
+    j = joost
+    soon = timezone.now() + datetime.timedelta(days=2)
+    when = {"starts_at": soon.isoformat(),
+            "ends_at": (soon + datetime.timedelta(hours=1)).isoformat()}
+    for person in ("ans", "joost"):
+        author = {"client": j["joost"].pk, "author": j[person].pk}
+        writes = {
+            "message": api.post(f"/api/message-threads/{world['thread'].pk}/messages/",
+                                {"author": j[person].pk, "body": "Goed."}, format="json"),
+            "appointment": api.post("/api/appointments/", {**author, "title": "Tandarts",
+                                                           **when}, format="json"),
+            "goal": api.post("/api/goals/", {**author, "title": "Zwemmen"}, format="json"),
+            "progress": api.post(f"/api/goals/{world['goal'].pk}/progress/",
+                                 {"author": j[person].pk, "score": 8}, format="json"),
+            "diary": api.post("/api/reports/", {**author, "kind": "diary", "title": "Dag",
+                                                "body": "Fijn."}, format="json"),
+        }
+        assert {k: a.status_code for k, a in writes.items()} == dict.fromkeys(writes, 201), \
+            person
+        report = api.post("/api/reports/", {**author, "kind": "report", "title": "Verslag",
+                                            "body": "..."}, format="json")
+        assert report.status_code == 403, person
+    answer = api.post("/api/documents/", {
+        "client": j["joost"].pk, "author": j["joost"].pk, "title": "Mijn tekening",
+        "file": SimpleUploadedFile("t.pdf", PDF)}, format="multipart")
+    assert answer.status_code == 201  # his own documents: yes
+    answer = api.post("/api/documents/", {
+        "client": j["joost"].pk, "author": j["ans"].pk, "title": "Brief",
+        "file": SimpleUploadedFile("b.pdf", PDF)}, format="multipart")
+    assert answer.status_code == 403  # a guardian does not see (nor write) documents

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from omgeving.accounts.models import Role
+from omgeving.tenancy.models import FEATURES
+from omgeving.tenancy.services import set_features
 
 from ..helpers import APP_PASSWORD, make_app, make_person
 
@@ -35,8 +37,7 @@ def test_schemathesis_finds_nothing(live_server, org_a, settings):
     # own tests (tests/accounts/test_lockout.py).
     settings.LOCKOUT_FAILURES = settings.LOCKOUT_USER_FAILURES = 10**9
     settings.LOCKOUT_ADDRESS_FAILURES = settings.LOGIN_SUCCESS_LIMIT = 10**9
-    org_a.feature_families = org_a.feature_care_status = org_a.feature_invitations = True
-    org_a.save()
+    set_features(org_a, on=FEATURES)
     make_app(org_a, username="fuzzer")
     for i in range(3):
         make_person(org_a, f"person{i}", Role.CLIENT, bsn="111222333" if i == 0 else "")

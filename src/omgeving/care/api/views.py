@@ -133,7 +133,9 @@ class ThreadMessageViewSet(ContentViewSet, ListModelMixin, mixins.CreateModelMix
         return queryset.filter(thread_id=self.kwargs["thread_pk"]).order_by("id")
 
     def list(self, request, *args, **kwargs):
-        self.thread()  # 404 for a thread of another organisation, or none
+        # 404 for a thread of another organisation, or none; an empty thread is a read
+        # about its client too.
+        self.audited(self.thread())
         return super().list(request, *args, **kwargs)
 
     def get_serializer_context(self):
@@ -188,7 +190,7 @@ class GoalProgressViewSet(ContentViewSet, ListModelMixin, mixins.CreateModelMixi
         return queryset.filter(goal_id=self.kwargs["goal_pk"]).order_by("id")
 
     def list(self, request, *args, **kwargs):
-        self.goal()
+        self.audited(self.goal())
         return super().list(request, *args, **kwargs)
 
     def get_serializer_context(self):
