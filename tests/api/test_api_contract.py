@@ -565,6 +565,12 @@ class TestUserTimeline(ResourceCases, DetailCases):
     detail_path = "/api/users/{id}/timeline/"
     grant = "relations:read"
 
+    def enable(self, org):  # every category readable: the count covers all six queries
+        from omgeving.tenancy.models import FEATURES
+        from omgeving.tenancy.services import set_features
+
+        set_features(org, on=FEATURES)
+
     def make(self, org):
         return content(org, "goal").client
 

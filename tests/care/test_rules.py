@@ -249,3 +249,30 @@ def test_feature_off_is_404_and_grants_per_category(org_a, joost):
     answer = reader.post("/api/goals/", {}, format="json")
     assert answer.status_code == 403 and "'goals:write'" in answer.json()["detail"]
     assert MessageThread.objects.count() == Message.objects.count() == 0
+
+
+def test_a_participant_cannot_become_another_client(api, joost, org_a):
+    """Rule 2 after every change: a person taking part in Joost's open thread cannot be made
+    a client (the thread would hold two), even once their relation has ended."""
+    from omgeving.network import services
+    from omgeving.network.models import Relation
+
+    j = joost
+    oma = make_person(org_a, "oma", Role.EXTERNAL)
+    relation = services.save_relation(Relation(
+        organization=org_a, client=j["joost"], person=oma, authorisation=Role.EXTERNAL,
+        start_date=today() - datetime.timedelta(days=10)))
+    thread = api.post("/api/message-threads/", {
+        "client": j["joost"].pk, "author": j["pieter"].pk, "subject": "Verjaardag",
+        "participants": [oma.pk]}, format="json").json()
+    services.end_or_remove(relation)
+    answer = api.patch(f"/api/users/{oma.pk}/", {"roles": ["CLIENT"]}, format="json")
+    assert answer.status_code == 409 and answer.json()["code"] == "network_blocks_change"
+    assert f"message-threads.{thread['id']}" in {e["field"] for e in answer.json()["errors"]}
+    oma.refresh_from_db()
+    assert oma.authorisation == Role.EXTERNAL
+    # Closed, the thread no longer stands in the way.
+    api.patch(f"/api/message-threads/{thread['id']}/", {
+        "closed_at": timezone.now().isoformat(), "author": j["pieter"].pk}, format="json")
+    assert api.patch(f"/api/users/{oma.pk}/", {"roles": ["CLIENT"]},
+                     format="json").status_code == 200

@@ -213,9 +213,11 @@ def check_network(user: User) -> None:
         return
     if any(user._changed(f) for f in ("is_application", "is_administrator", "authorisation")) \
             or (user.is_active and user._changed("is_active")):
+        from omgeving.care.participants import check_person as check_participation
         from omgeving.network.services import check_person
 
         check_person(user)
+        check_participation(user)
 
 
 def create_user(
