@@ -4,6 +4,7 @@ files.py (rule 7), and deleting leaves a tombstone (rule 4).
 
 Rule                                                               code
 the content's client is an active CLIENT of this organisation      not_a_client
+the client of written content never changes                        client_immutable
 the author may write this category for this client today           author_not_permitted (403)
 participants are in the client's network on that date              not_in_network
 no thread or appointment holds two clients                         two_clients
@@ -54,7 +55,7 @@ def _stored(obj, *fields):
         pk=obj.pk).values(*fields).first() or {}
 
 
-@raises(also=(check_client, check_author))
+@raises("client_immutable", also=(check_client, check_author))
 def _check(obj: Content, on_behalf_of: User | None, actor: User | None) -> None:
     check_client(obj)
     if obj.pk is None:
@@ -64,6 +65,9 @@ def _check(obj: Content, on_behalf_of: User | None, actor: User | None) -> None:
             obj.written_by = actor
         return
     before = _stored(obj, "author_id", "client_id")
+    if before.get("client_id", obj.client_id) != obj.client_id:
+        raise _error("client", _("Content stays with its client: the client cannot change."),
+                     "client_immutable")
     obj.author_id = before.get("author_id", obj.author_id)  # the author stays who wrote it
     person = on_behalf_of or obj.author
     editor, obj.author = obj.author, person

@@ -6,7 +6,6 @@ from rest_framework import exceptions, serializers
 from omgeving.accounts.models import User
 from omgeving.api.converters import MAX_ID
 from omgeving.api.serializers import ExternalIdField, StrictModelSerializer
-from omgeving.errors import raises
 
 from .. import services
 from ..models import (
@@ -53,8 +52,8 @@ class ParticipantsField(serializers.ListField):
 
 class ContentSerializer(StrictModelSerializer):
     """Writes go to the resource's service (care/services.py) with the person the write is on
-    behalf of (`author`) and the calling application; `client` is fixed once written;
-    participants are set through the service, which checks them."""
+    behalf of (`author`) and the calling application; participants are set through the
+    service, which checks them."""
 
     save_service = None
     people = ("client", "author")  # person fields, looked up in the organisation only
@@ -82,13 +81,7 @@ class ContentSerializer(StrictModelSerializer):
                                    **self.context.get("parent", {}))
         return self._save(instance, validated_data, author)
 
-    @raises("client_immutable")
     def update(self, instance, validated_data):
-        client = validated_data.pop("client", instance.client)
-        if client.pk != instance.client_id:
-            raise exceptions.ValidationError({"client": [exceptions.ErrorDetail(
-                _("Content stays with its client: the client cannot change."),
-                code="client_immutable")]})
         return self._save(instance, validated_data, validated_data.pop("author", None))
 
 

@@ -63,7 +63,7 @@ class ContentViewSet(OrganizationViewSet):
         super().__init_subclass__(**kwargs)
         if cls.category:
             cls.grant_family = cls.feature = cls.category
-            cls.audit_resource = getattr(cls, "resource", None) or cls.category
+            cls.audit_resource = cls.category
 
     def audit_subjects(self, obj):
         return [User(pk=obj.client_id)]
@@ -109,7 +109,7 @@ class MessageThreadViewSet(ContentViewSet, ListModelMixin, mixins.RetrieveModelM
                            mixins.CreateModelMixin, mixins.UpdateModelMixin):
     """Conversations around one client among people of the client's network."""
 
-    model, category, resource = MessageThread, "messages", "message-threads"
+    model, category = MessageThread, "messages"
     serializer_class = ThreadSerializer
     filterset_class = filters.ThreadFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -178,7 +178,7 @@ class GoalViewSet(UpsertMixin, ContentViewSet, *CRUD):
 class GoalProgressViewSet(ContentViewSet, ListModelMixin, mixins.CreateModelMixin):
     """Progress on one goal (a score 0–10 and a note), oldest first."""
 
-    model, category, resource = GoalProgress, "goals", "goals"
+    model, category = GoalProgress, "goals"
     serializer_class = GoalProgressSerializer
     filterset_class = filters.GoalProgressFilterSet
 
