@@ -241,6 +241,7 @@ class DocumentViewSet(ContentViewSet, ListModelMixin, mixins.RetrieveModelMixin,
                    "attachment`), `Cache-Control: no-store`, never inline. A read of the "
                    "client's documents in the access log.")
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, FileRenderer])
+    @raises("deleted")  # the document's own address answers 410 once deleted, so does this
     def content(self, request, pk=None):
         document = self.get_object()
         response = FileResponse(document.file.open("rb"), as_attachment=True,
