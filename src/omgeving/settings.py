@@ -327,7 +327,10 @@ DOCUMENT_MAX_BYTES = document_max_bytes()
 # A dotted path to a callable(file) that raises omgeving.care.files.FileRejected for a file
 # that must not be stored (a virus scanner); empty: none.
 VIRUS_SCANNER = os.environ.get("OMGEVING_VIRUS_SCANNER", "")
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY
+# Bodies are limited per path before anything reads them (RequestLimitsMiddleware); Django's
+# own check only needs to let the largest (a document upload) through, which the idempotency
+# fingerprint reads whole.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(MAX_BODY, DOCUMENT_MAX_BYTES + 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY
 PAGE_SIZE_DEFAULT = 25

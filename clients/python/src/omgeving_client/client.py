@@ -28,8 +28,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -73,7 +73,7 @@ class Client:
         self._token: str | None = None
         self._refresh_at = 0.0
         self._lock = threading.Lock()
-        from .resources import Changes, Resource, Webhooks
+        from .resources import Changes, Documents, Nested, Resource, Webhooks
 
         self.users = Resource(self, "users")
         self.relations = Resource(self, "relations")
@@ -85,6 +85,15 @@ class Client:
         self.care_statuses = Resource(self, "care-statuses")
         self.invitations = Resource(self, "invitations")
         self.access_log = Resource(self, "access-log")
+        # Content around a client (docs/content.md): every write names its `author`.
+        self.message_threads = Resource(self, "message-threads")
+        self.thread_messages = Nested(self, "message-threads", "messages")
+        self.messages = Resource(self, "messages")
+        self.appointments = Resource(self, "appointments")
+        self.goals = Resource(self, "goals")
+        self.goal_progress = Nested(self, "goals", "progress")
+        self.reports = Resource(self, "reports")
+        self.documents = Documents(self, "documents")
         self.webhooks = Webhooks(self, "webhooks")
         self.changes = Changes(self)
 
@@ -107,7 +116,9 @@ class Client:
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: Mapping[str, Any] | None = None,
-                headers: Mapping[str, str] | None = None) -> httpx.Response:
+                headers: Mapping[str, str] | None = None,
+                data: Mapping[str, Any] | None = None,
+                files: Mapping[str, Any] | None = None) -> httpx.Response:
         """Send one API call with a valid token, retries and (for POST) an Idempotency-Key;
         answers the response of a success, raises errors.OmgevingError otherwise."""
         extra = dict(headers or {})
@@ -120,6 +131,7 @@ class Client:
             try:
                 response = self._http.request(
                     method, self.url(path), json=json, params=_params(params),
+                    data=data, files=files,
                     headers={**self._headers, **extra, "Authorization": f"JWT {token}"})
             except httpx.TransportError:
                 if attempt >= self.max_retries:
@@ -188,6 +200,20 @@ class Client:
         lifetime = float(answer.get("expires_in") or 300)
         self._token = answer["token"]
         self._refresh_at = started + lifetime - min(30.0, lifetime / 5)
+
+    def timeline(self, viewer: int, **params: Any) -> Iterator[Record]:
+        """What `viewer` may see around the clients they relate to, newest first, every
+        page (`client=`, `category=`); withheld categories are in `timeline_page()`."""
+        query = dict(params)
+        while True:
+            page = self.timeline_page(viewer, **query)
+            yield from (Record(item) for item in page["results"])
+            if not page["next"]:
+                return
+            query["after"] = parse_qs(urlsplit(page["next"]).query)["after"][0]
+
+    def timeline_page(self, viewer: int, **params: Any) -> dict[str, Any]:
+        return cast(dict[str, Any], self.get_json(f"/api/users/{viewer}/timeline/", params))
 
     # --- JSON helpers ----------------------------------------------------------------------
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:

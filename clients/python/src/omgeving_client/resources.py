@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
@@ -97,6 +98,45 @@ class Resource:
     def _bulk(self, chunk: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
         answer = self.client.request("POST", f"{self.path}bulk/", json={"items": chunk})
         return cast(builtins.list[dict[str, Any]], answer.json()["results"])
+
+
+class Nested:
+    """A list under one parent: a thread's messages, a goal's progress."""
+
+    def __init__(self, client: Client, parent: str, name: str):
+        self.client, self.parent, self.name = client, parent, name
+
+    def _path(self, parent_id: int) -> str:
+        return f"/api/{self.parent}/{parent_id}/{self.name}/"
+
+    def list(self, parent_id: int, **filters: Any) -> Iterator[Record]:
+        return self.client.paged(self._path(parent_id), filters)
+
+    def create(self, parent_id: int, **fields: Any) -> Record:
+        from .client import Record
+
+        return Record(self.client.request("POST", self._path(parent_id), json=fields).json())
+
+
+class Documents(Resource):
+    def upload(self, *, client: int, author: int, title: str, content: bytes,
+               filename: str = "document", external_id: str | None = None) -> Record:
+        """A file (PDF, PNG, JPEG or DOCX, at most 20 MiB) for `client`, on `author`'s
+        behalf, as multipart/form-data."""
+        from .client import Record
+
+        fields = {"client": str(client), "author": str(author), "title": title,
+                  **({"external_id": external_id} if external_id else {})}
+        # One boundary for every attempt: a retried POST must be the same bytes, or the
+        # server would refuse its Idempotency-Key as used for another request.
+        boundary = uuid.uuid4().hex
+        response = self.client.request(
+            "POST", self.path, data=fields, files={"file": (filename, content)},
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        return Record(response.json())
+
+    def download(self, id: int) -> bytes:
+        return self.client.request("GET", f"{self.path}{id}/content/").content
 
 
 class Webhooks(Resource):
