@@ -149,3 +149,31 @@ def test_two_servers_run_side_by_side_without_a_shared_control_socket(server, tm
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_document_upload_may_be_larger_than_other_bodies(server):
+    """The embedded server lets a 5 MB upload through to /api/documents/ (its limit is the
+    document's 20 MiB and a form), while every other path keeps the 1 MiB limit."""
+    port, credentials = server
+    status, body = _get(port, "/api/token-auth/", method="POST", headers={
+        "Content-Type": "application/json"}, body=json.dumps(
+        {"username": "api", "password": credentials["api"]}))
+    auth = {"Authorization": f"JWT {json.loads(body)['token']}"}
+    status, body = _get(port, "/api/users/?page_size=100", headers=auth)
+    ids = {u["username"]: u["id"] for u in json.loads(body)["results"]}
+    joost, pieter = ids["joost"], ids["pieter"]
+    pdf = b"%PDF-1.7\n" + b"0" * (5 * 1024 * 1024)
+    fields = {"client": str(joost), "author": str(pieter), "title": "Groot plan"}
+    form = b"".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                    for k, v in fields.items())
+    form += (b'--b\r\nContent-Disposition: form-data; name="file"; filename="plan.pdf"\r\n'
+             b"Content-Type: application/pdf\r\n\r\n" + pdf + b"\r\n--b--\r\n")
+    status, body = _get(port, "/api/documents/", method="POST", body=form, timeout=30,
+                        headers={**auth, "Content-Type": "multipart/form-data; boundary=b"})
+    assert status == 201, body[:500]
+    document = json.loads(body)
+    status, content = _get(port, f"/api/documents/{document['id']}/content/", headers=auth,
+                           timeout=30)
+    assert status == 200 and content == pdf
+    answer = _raw_post(port, "/api/users/", len(form))  # refused on its Content-Length
+    assert answer.startswith(b"HTTP/1.1 413") and b'"code": "body_too_large"' in answer
