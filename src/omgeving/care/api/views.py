@@ -79,6 +79,36 @@ class ContentViewSet(OrganizationViewSet):
         services.remove(instance, actor=self.request.user)
 
 
+class ChildrenMixin:
+    """A list under a parent (`/api/<parents>/{<field>_pk}/<children>/`), with create:
+    `parent_model` and the child's foreign key to it, `parent_field`."""
+
+    parent_model = None
+    parent_field = ""
+
+    def parent(self):
+        """The live parent in this organisation, or 404."""
+        return get_object_or_404(self.parent_model.objects.for_organization(self.organization),
+                                 pk=self.kwargs[f"{self.parent_field}_pk"])
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):
+            return queryset
+        return queryset.filter(**{f"{self.parent_field}_id":
+                                  self.kwargs[f"{self.parent_field}_pk"]})
+
+    def list(self, request, *args, **kwargs):
+        self.audited(self.parent())  # an empty list is a read about the client too
+        return super().list(request, *args, **kwargs)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "create" and not getattr(self, "swagger_fake_view", False):
+            context["parent"] = {self.parent_field: self.parent()}
+        return context
+
+
 CRUD = (ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
         mixins.UpdateModelMixin, mixins.DestroyModelMixin)
 
@@ -118,31 +148,14 @@ class MessageThreadViewSet(ContentViewSet, ListModelMixin, mixins.RetrieveModelM
 @extend_schema_view(list=extend_schema(summary="List a thread's messages"),
                     create=extend_schema(summary="Send a message in a thread",
                                          responses={201: MessageSerializer, **CONFLICT}))
-class ThreadMessageViewSet(ContentViewSet, ListModelMixin, mixins.CreateModelMixin):
+class ThreadMessageViewSet(ChildrenMixin, ContentViewSet, ListModelMixin,
+                           mixins.CreateModelMixin):
     """The messages of one thread, oldest first. Messages are never edited."""
 
     model, category = Message, "messages"
+    parent_model, parent_field = MessageThread, "thread"
     serializer_class = MessageSerializer
     filterset_class = filters.MessageFilterSet
-
-    def thread(self):
-        return get_object_or_404(MessageThread.objects.for_organization(self.organization),
-                                 pk=self.kwargs["thread_pk"])
-
-    def get_base_queryset(self, queryset):
-        return queryset.filter(thread_id=self.kwargs["thread_pk"]).order_by("id")
-
-    def list(self, request, *args, **kwargs):
-        # 404 for a thread of another organisation, or none; an empty thread is a read
-        # about its client too.
-        self.audited(self.thread())
-        return super().list(request, *args, **kwargs)
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if self.action == "create" and not getattr(self, "swagger_fake_view", False):
-            context["parent"] = {"thread": self.thread()}
-        return context
 
 
 @extend_schema_view(retrieve=extend_schema(summary="Get one message"),
@@ -175,29 +188,14 @@ class GoalViewSet(UpsertMixin, ContentViewSet, *CRUD):
 @extend_schema_view(list=extend_schema(summary="List a goal's progress"),
                     create=extend_schema(summary="Record progress on a goal",
                                          responses={201: GoalProgressSerializer}))
-class GoalProgressViewSet(ContentViewSet, ListModelMixin, mixins.CreateModelMixin):
+class GoalProgressViewSet(ChildrenMixin, ContentViewSet, ListModelMixin,
+                          mixins.CreateModelMixin):
     """Progress on one goal (a score 0–10 and a note), oldest first."""
 
     model, category = GoalProgress, "goals"
+    parent_model, parent_field = Goal, "goal"
     serializer_class = GoalProgressSerializer
     filterset_class = filters.GoalProgressFilterSet
-
-    def goal(self):
-        return get_object_or_404(Goal.objects.for_organization(self.organization),
-                                 pk=self.kwargs["goal_pk"])
-
-    def get_base_queryset(self, queryset):
-        return queryset.filter(goal_id=self.kwargs["goal_pk"]).order_by("id")
-
-    def list(self, request, *args, **kwargs):
-        self.audited(self.goal())
-        return super().list(request, *args, **kwargs)
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if self.action == "create" and not getattr(self, "swagger_fake_view", False):
-            context["parent"] = {"goal": self.goal()}
-        return context
 
 
 @_schema("report")
