@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from omgeving.accounts.grants import for_action
 from omgeving.accounts.models import User
+from omgeving.api.converters import MAX_ID
 from omgeving.api.viewsets import ListModelMixin, OrganizationViewSet, UpsertMixin
 from omgeving.errors import raises
 from omgeving.network.access import CONTENT
@@ -209,7 +210,8 @@ class ReportViewSet(UpsertMixin, ContentViewSet, *CRUD):
 
 
 class FileRenderer(BaseRenderer):
-    """Lets a download be asked for with any Accept header; errors stay problem+json."""
+    """A download's only renderer: any Accept header is fine (the file answers in its own
+    type); errors are still problem+json (the error handler names that type)."""
 
     media_type = "*/*"
     format = "file"
@@ -238,7 +240,7 @@ class DocumentViewSet(ContentViewSet, ListModelMixin, mixins.RetrieveModelMixin,
                    description="The file as uploaded, as an attachment (`Content-Disposition: "
                    "attachment`), `Cache-Control: no-store`, never inline. A read of the "
                    "client's documents in the access log.")
-    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, FileRenderer])
+    @action(detail=True, methods=["get"], renderer_classes=[FileRenderer])
     @raises("deleted")  # the document's own address answers 410 once deleted, so does this
     def content(self, request, pk=None):
         document = self.get_object()
@@ -281,7 +283,7 @@ class TimelineSerializer(serializers.Serializer):
 
 
 class TimelineQuerySerializer(serializers.Serializer):
-    client = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    client = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     category = serializers.ChoiceField(choices=CONTENT, required=False)
     after = serializers.CharField(required=False, max_length=200)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
@@ -299,10 +301,16 @@ class UserTimelineViewSet(OrganizationViewSet):
 
     @extend_schema(
         operation_id="users_timeline", summary="A person's timeline",
-        parameters=[OpenApiParameter("client", int, description="Only this client."),
-                    OpenApiParameter("category", str, enum=list(CONTENT)),
-                    OpenApiParameter("after", str, description="The cursor of `next`."),
-                    OpenApiParameter("page_size", int, description="1–100 (25).")],
+        parameters=[
+            OpenApiParameter("client", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                             description="Only this client."),
+            OpenApiParameter("category", str, enum=list(CONTENT)),
+            OpenApiParameter("after", {"type": "string", "minLength": 1, "maxLength": 200,
+                                       "pattern": "^[A-Za-z0-9_-]+$"},
+                             description="The opaque cursor in `next` (400 "
+                             "`invalid_cursor` for any other)."),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100},
+                             description="1–100 (25).")],
         responses={200: TimelineSerializer},
         description="The content around the clients this person relates to today, newest "
         "first: only the categories the access table (docs/access.md) gives them towards "
