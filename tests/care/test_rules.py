@@ -276,3 +276,15 @@ def test_a_participant_cannot_become_another_client(api, joost, org_a):
         "closed_at": timezone.now().isoformat(), "author": j["pieter"].pk}, format="json")
     assert api.patch(f"/api/users/{oma.pk}/", {"roles": ["CLIENT"]},
                      format="json").status_code == 200
+
+
+def test_external_ids_are_unique_per_organisation(api, joost):
+    j = joost
+    body = {"client": j["joost"].pk, "author": j["pieter"].pk, "title": "Intake",
+            "body": "...", "external_id": "ecd-7"}
+    assert api.post("/api/reports/", body, format="json").status_code == 201
+    answer = api.post("/api/reports/", body, format="json")
+    assert answer.status_code == 409 and code(answer) == "external_id_taken"
+    thread = {"client": j["joost"].pk, "author": j["pieter"].pk, "subject": "x",
+              "external_id": "ecd-7"}  # another resource: its own keys
+    assert api.post("/api/message-threads/", thread, format="json").status_code == 201
