@@ -143,6 +143,9 @@ def test_newest_first_cursor_walk_and_bad_cursor(api, joost, world):
     assert answer.status_code == 400 and answer.json()["code"] == "invalid_cursor"
     answer = api.get(f"/api/users/{joost['pieter'].pk}/timeline/", {"colour": "red"})
     assert answer.status_code == 400 and answer.json()["code"] == "unknown_parameter"
+    for empty in ("after", "client", "category"):
+        answer = api.get(f"/api/users/{joost['pieter'].pk}/timeline/", {empty: ""})
+        assert answer.status_code == 400 and answer.json()["code"] == "invalid_parameter"
 
 
 def test_the_application_sees_only_what_it_may_read(org_a, joost, world):

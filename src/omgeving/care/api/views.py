@@ -332,6 +332,11 @@ class UserTimelineViewSet(OrganizationViewSet):
             raise exceptions.ValidationError({name: [exceptions.ErrorDetail(
                 _("A query parameter this resource does not take."),
                 code="unknown_parameter")] for name in unknown})
+        empty = sorted(name for name, value in request.query_params.items() if value == "")
+        if empty:  # as for every list: an empty value is a mistake, never "no filter"
+            raise exceptions.ValidationError({name: [exceptions.ErrorDetail(
+                _("An empty value is not allowed; leave the parameter out instead."),
+                code="invalid_parameter")] for name in empty})
         query = TimelineQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise exceptions.ValidationError({name: [exceptions.ErrorDetail(
