@@ -116,3 +116,19 @@ def test_a_guardian_may_not_upload_and_delete_keeps_the_file(api, joost):
 def test_json_is_not_an_upload(api, joost):
     answer = api.post("/api/documents/", {"client": joost["joost"].pk}, format="json")
     assert answer.status_code == 415 and answer.json()["code"] == "unsupported_media_type"
+
+
+def test_a_document_whose_row_fails_leaves_no_file(api, joost, monkeypatch):
+    """Two uploads racing for one external_id: the second passes the service's check, then
+    the database's unique constraint refuses its row. Its bytes must not stay behind."""
+    from omgeving.care import services
+
+    assert upload(api, joost, PDF, external_id="ecd-1").status_code == 201
+    [kept] = Document.objects.all()
+    storage = kept.file.storage
+    monkeypatch.setattr(services, "check_unique", lambda *args, **kwargs: None)  # the race
+    answer = upload(api, joost, PNG, external_id="ecd-1")
+    assert answer.status_code == 409  # the constraint's refusal (`conflict`)
+    assert Document.objects.count() == 1
+    assert storage.listdir(f"documents/{joost['joost'].organization_id}")[1] == [
+        kept.file.name.rsplit("/", 1)[1]]

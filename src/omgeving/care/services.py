@@ -212,14 +212,20 @@ def save_report(report: Report, *, actor: User | None = None,
 def save_document(document: Document, *, actor: User | None = None,
                   on_behalf_of: User | None = None, upload=None) -> Document:
     """A new document: the rules first, then the file's checks, then the file is stored
-    under a random name and the row saved. Documents are not changed afterwards."""
+    under a random name and the row saved (if that fails, the file is removed again).
+    Documents are not changed afterwards."""
     _check(document, on_behalf_of, actor)
     document.content_type, document.size, document.sha256 = check_file(upload)
     document.filename = _safe_name(getattr(upload, "name", "") or "document")
     if document.external_id:
         check_unique(document, "external_id")
     document.file.save("upload", upload, save=False)
-    return _save(document, "external_id")
+    try:
+        return _save(document, "external_id")
+    except BaseException:
+        # No row points to the bytes: they go (health data is not kept unreachable).
+        document.file.storage.delete(document.file.name)
+        raise
 
 
 def _safe_name(name: str) -> str:
