@@ -126,9 +126,17 @@ def test_a_document_whose_row_fails_leaves_no_file(api, joost, monkeypatch):
     assert upload(api, joost, PDF, external_id="ecd-1").status_code == 201
     [kept] = Document.objects.all()
     storage = kept.file.storage
-    monkeypatch.setattr(services, "check_unique", lambda *args, **kwargs: None)  # the race
+    real, checks = services.check_unique, []
+
+    def racing(obj, *fields):  # the two checks before the insert saw no rival yet
+        checks.append(fields)
+        if len(checks) > 2:
+            real(obj, *fields)
+
+    monkeypatch.setattr(services, "check_unique", racing)
     answer = upload(api, joost, PNG, external_id="ecd-1")
-    assert answer.status_code == 409  # the constraint's refusal (`conflict`)
+    assert answer.status_code == 409 and answer.json()["code"] == "external_id_taken"
+    assert len(checks) == 3  # the insert failed, and the check after it found the rival
     assert Document.objects.count() == 1
     assert storage.listdir(f"documents/{joost['joost'].organization_id}")[1] == [
         kept.file.name.rsplit("/", 1)[1]]

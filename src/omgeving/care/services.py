@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import os
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from omgeving.accounts.models import User
-from omgeving.errors import raises
+from omgeving.errors import CODES, raises
 from omgeving.errors import rule_error as _error
 from omgeving.tenancy.services import check_unique
 
@@ -78,13 +78,20 @@ def _check(obj: Content, on_behalf_of: User | None, actor: User | None) -> None:
     obj.editor = person
 
 
+@raises("conflict")
 def _save(obj: Content, *external_id) -> Content:
     if external_id:
         obj.external_id = obj.external_id or None
     obj.full_clean(validate_unique=False, validate_constraints=False)
     if external_id:
         check_unique(obj, "external_id")
-    obj.save()
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:  # a concurrent writer got there first
+        if external_id:
+            check_unique(obj, "external_id")  # its row is visible now: external_id_taken
+        raise _error(None, str(CODES["conflict"][1]), "conflict", conflict=True) from exc
     return obj
 
 
@@ -117,7 +124,7 @@ def _added(obj, people: list[User] | None) -> list[User]:
 
 
 @transaction.atomic
-@raises("external_id_taken", also=(_check, check_participants))
+@raises("external_id_taken", also=(_check, check_participants, _save))
 def save_thread(thread: MessageThread, *, actor: User | None = None,
                 on_behalf_of: User | None = None,
                 participants: list[User] | None = None) -> MessageThread:
@@ -136,7 +143,7 @@ def save_thread(thread: MessageThread, *, actor: User | None = None,
 
 
 @transaction.atomic
-@raises("thread_closed", "not_a_participant", also=(_check,))
+@raises("thread_closed", "not_a_participant", also=(_check, _save))
 def save_message(message: Message, *, actor: User | None = None,
                  on_behalf_of: User | None = None) -> Message:
     """A message in a thread, by the client or one of the thread's participants. Messages
@@ -155,7 +162,7 @@ def save_message(message: Message, *, actor: User | None = None,
 
 
 @transaction.atomic
-@raises("end_before_start", "external_id_taken", also=(_check, check_participants))
+@raises("end_before_start", "external_id_taken", also=(_check, check_participants, _save))
 def save_appointment(appointment: Appointment, *, actor: User | None = None,
                      on_behalf_of: User | None = None,
                      participants: list[User] | None = None) -> Appointment:
@@ -181,7 +188,7 @@ def save_appointment(appointment: Appointment, *, actor: User | None = None,
 
 
 @transaction.atomic
-@raises("external_id_taken", also=(_check,))
+@raises("external_id_taken", also=(_check, _save))
 def save_goal(goal: Goal, *, actor: User | None = None,
               on_behalf_of: User | None = None) -> Goal:
     _check(goal, on_behalf_of, actor)
@@ -189,7 +196,7 @@ def save_goal(goal: Goal, *, actor: User | None = None,
 
 
 @transaction.atomic
-@raises(also=(_check,))
+@raises(also=(_check, _save))
 def save_progress(progress: GoalProgress, *, actor: User | None = None,
                   on_behalf_of: User | None = None) -> GoalProgress:
     """A step of progress on a goal, by someone who may write the client's goals."""
@@ -199,7 +206,7 @@ def save_progress(progress: GoalProgress, *, actor: User | None = None,
 
 
 @transaction.atomic
-@raises("external_id_taken", also=(_check,))
+@raises("external_id_taken", also=(_check, _save))
 def save_report(report: Report, *, actor: User | None = None,
                 on_behalf_of: User | None = None) -> Report:
     """A report (by a counselor) or a diary entry (by the client or a guardian)."""
@@ -208,7 +215,7 @@ def save_report(report: Report, *, actor: User | None = None,
 
 
 @transaction.atomic
-@raises("external_id_taken", also=(_check, check_file))
+@raises("external_id_taken", also=(_check, check_file, _save))
 def save_document(document: Document, *, actor: User | None = None,
                   on_behalf_of: User | None = None, upload=None) -> Document:
     """A new document: the rules first, then the file's checks, then the file is stored
