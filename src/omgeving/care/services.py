@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from omgeving.accounts.models import User
-from omgeving.errors import CODES, raises
+from omgeving.errors import raises
 from omgeving.errors import rule_error as _error
 from omgeving.tenancy.services import check_unique
 
@@ -88,10 +88,10 @@ def _save(obj: Content, *external_id) -> Content:
     try:
         with transaction.atomic():
             obj.save()
-    except IntegrityError as exc:  # a concurrent writer got there first
+    except IntegrityError:  # a concurrent writer got there first
         if external_id:
             check_unique(obj, "external_id")  # its row is visible now: external_id_taken
-        raise _error(None, str(CODES["conflict"][1]), "conflict", conflict=True) from exc
+        raise  # any other refusal: the frame's 409 `conflict` (api/errors.py)
     return obj
 
 
@@ -219,13 +219,11 @@ def save_report(report: Report, *, actor: User | None = None,
 def save_document(document: Document, *, actor: User | None = None,
                   on_behalf_of: User | None = None, upload=None) -> Document:
     """A new document: the rules first, then the file's checks, then the file is stored
-    under a random name and the row saved (if that fails, the file is removed again).
-    Documents are not changed afterwards."""
+    under a random name and the row saved; if the row is refused (a taken external_id too),
+    the file is removed again. Documents are not changed afterwards."""
     _check(document, on_behalf_of, actor)
     document.content_type, document.size, document.sha256 = check_file(upload)
     document.filename = _safe_name(getattr(upload, "name", "") or "document")
-    if document.external_id:
-        check_unique(document, "external_id")
     document.file.save("upload", upload, save=False)
     try:
         return _save(document, "external_id")
