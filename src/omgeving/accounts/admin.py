@@ -67,6 +67,7 @@ class UserAdminForm(forms.ModelForm):
     )
 
     organization_for_new = None  # set by UserAdmin.get_form for an organisation's admin
+    editor = None  # the administrator using the form (UserAdmin.get_form)
 
     class Meta:
         model = User
@@ -93,6 +94,12 @@ class UserAdminForm(forms.ModelForm):
             self.add_error("roles", exc)
             return data
         password = data.get("password")
+        if password and self._someone_elses_administrator():
+            self.add_error("password", _(
+                "Administrators set their own password; you cannot set another "
+                "administrator's. The platform operator can reset it with omgeving user "
+                "set-password."))
+            return data
         if password != data.get("password_confirm"):
             self.add_error("password_confirm", _("The two passwords differ."))
         elif password:
@@ -126,6 +133,17 @@ class UserAdminForm(forms.ModelForm):
         return data
 
 
+    def _someone_elses_administrator(self) -> bool:
+        """Is this an existing administrator (or superuser) other than the editor? Whoever
+        sets their password could sign in as them (the takeover of issue 20)."""
+        if not self.instance.pk:
+            return False
+        stored = User.objects.all_organizations().filter(pk=self.instance.pk).values(
+            "is_administrator", "is_superuser").first() or {}
+        return (any(stored.values())
+                and (self.editor is None or self.editor.pk != self.instance.pk))
+
+
 def _person_choices(site, model) -> dict:
     """The `person_choices` of the admin, or the inline, whose form has this model."""
     if model in site._registry:
@@ -139,6 +157,7 @@ def _person_choices(site, model) -> dict:
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
+    admin_audience = "scoped"
     form = UserAdminForm
     list_display = ["username", "display_name", "roles_display", "external_id", "is_active"]
     list_filter = ["is_active", "is_application", "is_administrator", "authorisation"]
@@ -227,6 +246,7 @@ class UserAdmin(admin.ModelAdmin):
                                 "password", "password_confirm"]
         form = super().get_form(request, obj, change=change, **kwargs)
         form.organization_for_new = getattr(request, "organization", None)
+        form.editor = request.user
         if is_platform_request(request) and "organization" in form.base_fields:
             form.base_fields["organization"].queryset = Organization.objects.all()
             form.base_fields["organization"].disabled = obj is not None  # never moves
@@ -264,6 +284,7 @@ class UserAdmin(admin.ModelAdmin):
 
 @admin.register(LoginThrottle)
 class LockoutAdmin(admin.ModelAdmin):
+    admin_audience = "scoped"
     """The organisation's current login lockouts; deleting one clears it (as
     `omgeving lockout reset` does). Platform superusers see the platform's own."""
 

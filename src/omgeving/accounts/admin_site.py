@@ -33,6 +33,45 @@ class LoginForm(OTPAdminAuthenticationForm):
         return device
 
 
+class PlatformOnly:
+    """Platform internals (the task queue and whatever a library registers): seen by a platform
+    superuser at the bare base domain only, never by an organisation's administrator."""
+
+    admin_audience = "platform"
+
+    @staticmethod
+    def _platform(request) -> bool:
+        return is_platform_request(request) and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self._platform(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._platform(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._platform(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self._platform(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._platform(request) and super().has_delete_permission(request, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if self._platform(request) else queryset.none()
+
+
+# Who a model admin is for. An admin that does not say (a library's, say django-tasks' task
+# results) is made platform-only when it is registered: the admin fails closed.
+AUDIENCES = {
+    "organisation",  # tenant-owned rows, scoped to the host's organisation (TenantAccess)
+    "scoped",        # scopes itself by host (users, lockouts, TOTP devices; its own tests)
+    "platform",      # platform superusers only (PlatformOnly)
+}
+
+
 class OmgevingAdminSite(OTPAdminSite):
     login_form = LoginForm
 
@@ -43,6 +82,14 @@ class OmgevingAdminSite(OTPAdminSite):
 
     def __init__(self, name="admin"):
         super().__init__(name)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        from django.contrib.admin import ModelAdmin
+
+        admin_class = admin_class or ModelAdmin
+        if getattr(admin_class, "admin_audience", None) not in AUDIENCES:
+            admin_class = type(admin_class.__name__, (PlatformOnly, admin_class), {})
+        super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request) -> bool:
         user = request.user

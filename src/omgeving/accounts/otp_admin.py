@@ -1,7 +1,8 @@
 """TOTP devices in the admin, scoped like everything else: an organisation's administrators
 see and manage the devices of their own organisation's administrators only, and a device's
-secret (its key, its QR code) is shown to its own user only: an administrator can remove a
-colleague's device, never copy it."""
+secret (its key, its QR code) is shown to its own user only, and a device is added or changed by
+its own user only: an administrator can remove a colleague's device, never copy it nor give a
+colleague a device whose key they chose (and so sign in as them)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from .models import User
 
 
 class ScopedTOTPDeviceAdmin(TOTPDeviceAdmin):
+    admin_audience = "scoped"
     raw_id_fields: list = []
 
     def _owners(self, request):
@@ -27,8 +29,8 @@ class ScopedTOTPDeviceAdmin(TOTPDeviceAdmin):
         return super().get_queryset(request).filter(user__in=self._owners(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":
-            kwargs["queryset"] = self._owners(request)
+        if db_field.name == "user":  # one's own devices only
+            kwargs["queryset"] = self._owners(request).filter(pk=request.user.pk)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @staticmethod
@@ -67,7 +69,13 @@ class ScopedTOTPDeviceAdmin(TOTPDeviceAdmin):
         return super().has_view_permission(request, obj) and self._owns(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._owns(request, obj)
+        return (super().has_change_permission(request, obj) and self._owns(request, obj)
+                and self._own_device(request, obj))
+
+    def save_model(self, request, obj, form, change):
+        if obj.user_id != request.user.pk:  # the form offers no one else; a forged POST
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._owns(request, obj)

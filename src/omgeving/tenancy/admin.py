@@ -7,6 +7,7 @@ from .models import Organization
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    admin_audience = "platform"
     list_display = ["slug", "name", "is_active", "created"]
     search_fields = ["slug", "name"]
     readonly_fields = ["created", "modified"]

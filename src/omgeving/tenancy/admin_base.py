@@ -33,6 +33,7 @@ def _rule_checked(form_class, request, check):
 
 
 class TenantAccess:
+    admin_audience = "organisation"
     feature: str | None = None
     # Foreign key to a person → who fits (a Q on User): the form offers only them, and so does
     # the autocomplete (accounts.admin.UserAdmin.get_search_results). Rules still decide.
