@@ -218,6 +218,13 @@ def cmd_serve(args) -> int:
         return _fail(f"cannot listen on {args.bind}: {problem}. Choose another address with "
                      f"OMGEVING_BIND (e.g. OMGEVING_BIND=127.0.0.1:8001 make run) or "
                      f"`omgeving serve --bind HOST:PORT`.")
+    if not _loopback(host or "127.0.0.1") and not args.behind_proxy:
+        return _fail(
+            f"refusing to serve on {args.bind}: on an address other than loopback the "
+            f"embedded server must sit behind a buffering reverse proxy that limits "
+            f"connections per client (THREAT_MODEL.md, docs/deploy.md). One client holding "
+            f"many idle connections would otherwise stop every organisation. Behind such a "
+            f"proxy, add --behind-proxy (or OMGEVING_BEHIND_PROXY=1).")
     if args.check:
         return 0
     from granian.cli import cli
@@ -299,6 +306,17 @@ def _granian_log_config() -> list[str]:
 
 HEADER_TIMEOUT_MS = int(os.environ.get("OMGEVING_HEADER_TIMEOUT", 10)) * 1000
 WORKERS_KILL_TIMEOUT = 15  # seconds; requests in flight have had their time by then
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _bind_problem(host: str, port: str) -> str | None:
@@ -423,6 +441,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--backpressure", type=int,
                        default=int(os.environ.get("OMGEVING_BACKPRESSURE", 256)),
                        help="requests in progress per worker, slow ones included")
+    serve.add_argument("--behind-proxy", action="store_true",
+                       default=os.environ.get("OMGEVING_BEHIND_PROXY", "") in ("1", "true"),
+                       help="serve on an address other than loopback: only behind a buffering "
+                            "reverse proxy that limits connections per client "
+                            "(docs/deploy.md)")
     serve.add_argument("--check", action="store_true",
                        help="only check that the address is free (`make run` does, first)")
     serve.add_argument("--with-worker", action="store_true",

@@ -210,6 +210,9 @@ CODES: dict[str, tuple[int, str]] = {
     "not_found": (404, _("No such object in this organisation.")),
     "organization_not_found": (404, OrganizationNotFound.message),
     "feature_disabled": (404, _("The feature is not switched on for this organisation.")),
+    "slash_missing": (404, _("Every path under /api/ ends in a slash; `detail` names the "
+                             "path meant. No redirect: a client following one would turn a "
+                             "write into a read.")),
     # 405-415
     "method_not_allowed": (405, _("This method is not allowed here.")),
     "not_acceptable": (406, _("Only JSON is served.")),
@@ -241,6 +244,8 @@ CODES: dict[str, tuple[int, str]] = {
     "unsupported_media_type": (415, _("The body is not in a media type this operation takes.")),
     "idempotency_key_reused": (422, _("This Idempotency-Key was used for another request.")),
     "too_many_attempts": (429, _("Too many failed logins; Retry-After says when to try again.")),
+    "too_many_requests": (429, _("More request bodies at once from one address than the "
+                                 "server takes; Retry-After.")),
     "too_many_logins": (429, _("Too many successful logins of this user; Retry-After.")),
     "server_error": (500, _("Unexpected server error; no internals are disclosed.")),
     "login_busy": (503, _("Too many password checks at once; Retry-After.")),

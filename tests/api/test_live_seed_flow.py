@@ -70,3 +70,39 @@ def test_unknown_organisation_over_http(live_server, org_a):
     response = nobody.call("POST", "/api/token-auth/", json={"username": "api", "password": "x"})
     assert response.status_code == 404
     assert response.json()["code"] == "organization_not_found"
+
+
+def test_a_path_without_its_slash_is_a_404_for_every_method_never_a_redirect(
+        live_server, org_a, app_a):
+    """The README's own urllib helper and httpx follow a 301 as a GET: a POST to /api/users
+    used to read the list and create nothing, without an error."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    import httpx
+
+    from omgeving.accounts.models import User
+
+    a = Org(live_server, "org-a")
+    token = a.token()
+    body = json.dumps({"username": "nieuw", "roles": ["CLIENT"]}).encode()
+    request = urllib.request.Request(a.base + "/api/users", body, method="POST", headers={
+        "Host": a.host, "Content-Type": "application/json", "Authorization": f"JWT {token}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 404
+    problem = json.load(refused.value)
+    assert problem["code"] == "slash_missing" and problem["detail"].endswith("/api/users/")
+    for method in ("GET", "PUT", "PATCH", "DELETE", "POST"):
+        answer = httpx.request(method, a.base + "/api/users", follow_redirects=True,
+                               headers={"Host": a.host, "Authorization": f"JWT {token}"},
+                               json={"username": "nieuw"} if method != "GET" else None)
+        assert answer.status_code == 404 and answer.json()["code"] == "slash_missing", method
+        assert not answer.history, method  # nothing was redirected
+    assert not User.objects.filter(username="nieuw").exists()
+    # The same call with its slash writes and reads.
+    assert a.call("POST", "/api/users/", token, json={
+        "username": "nieuw", "roles": ["CLIENT"]}).status_code == 201
+    assert a.call("GET", "/api/users/nieuw", token).json()["detail"].endswith(
+        "/api/users/nieuw/")

@@ -40,3 +40,16 @@ def test_make_run_checks_the_address_first():
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0].splitlines()
     assert "serve --check" in run[1], run
+
+
+def test_an_address_other_than_loopback_needs_a_proxy_in_front():
+    """The embedded server cannot limit connections per client (docs/deploy.md, "Why a
+    proxy"): on a public address it starts only when told that a proxy does."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _serve("--bind", f"0.0.0.0:{port}", "--check")
+    assert result.returncode == 2 and "--behind-proxy" in result.stderr
+    assert _serve("--bind", f"0.0.0.0:{port}", "--check", "--behind-proxy").returncode == 0
+    for loopback in ("127.0.0.1", "localhost"):
+        assert _serve("--bind", f"{loopback}:{port}", "--check").returncode == 0

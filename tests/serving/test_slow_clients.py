@@ -80,7 +80,10 @@ def test_slow_headers_and_slow_bodies_do_not_stop_others(server):
             for s in slow[:50]:
                 s.sendall(b"X-Slow: 1\r\n")
             for s in slow[50:]:
-                s.sendall(b" ")
+                try:
+                    s.sendall(b" ")
+                except OSError:
+                    pass  # beyond one address's share of bodies: answered 429 and closed
             for _ in range(5):
                 started = time.monotonic()
                 status, _ = _get(port, timeout=3.0)

@@ -44,6 +44,12 @@ class OrganizationMiddleware:
         if organization is None and request.path_info.startswith("/api/"):
             # The API exists only on an organisation's host: never an unscoped answer.
             return _not_found()
+        if request.path_info.startswith("/api/") and not request.path_info.endswith("/"):
+            # Never a redirect under /api/: a client following a 301 turns a POST into a GET
+            # and reads instead of writing. A 404 that names the right path, for every method.
+            return problem_response(404, code="slash_missing", detail=_(
+                "Every path under /api/ ends in a slash: %(path)s") % {
+                    "path": request.path_info + "/"})
         with request_context(organization):
             response = self.get_response(request)
         if getattr(request.organization, "provisional", False) and confirm(organization) is None:
