@@ -9,11 +9,10 @@ import ssl
 import subprocess
 import threading
 
-import httpx
 import pytest
 from standardwebhooks import Webhook as Verifier
 
-from omgeving.webhooks import delivery, ssrf
+from omgeving.webhooks import sending, ssrf
 from omgeving.webhooks.models import Webhook, WebhookDelivery
 
 from ..helpers import make_app
@@ -62,8 +61,8 @@ def test_https_to_the_pinned_address_with_the_urls_name(tls_receiver, org_a, set
         url=f"https://hooks.example.test:{port}/omgeving", secret="whsec_" + "A" * 43 + "=")
     item = WebhookDelivery(organization=org_a, webhook=hook, kind="ping", event_id="ping_1",
                            event_type="webhook.ping", payload={"id": "ping_1"})
-    with httpx.Client(verify=ssl.create_default_context(cafile=str(cert))) as client:
-        result = delivery.send(client, hook, item)
+    with sending.http_client(verify=ssl.create_default_context(cafile=str(cert))) as client:
+        result = sending.send(client, hook, item)
     assert result.ok and result.status_code == 204, result.error
     [(headers, body)] = received
     assert {k.lower(): v for k, v in headers.items()}["host"] == f"hooks.example.test:{port}", \
@@ -71,6 +70,6 @@ def test_https_to_the_pinned_address_with_the_urls_name(tls_receiver, org_a, set
     Verifier(hook.secret).verify(body, headers)
     # The same address under a name the certificate does not carry: refused by TLS.
     hook.url = f"https://other.example.test:{port}/omgeving"
-    with httpx.Client(verify=ssl.create_default_context(cafile=str(cert))) as client:
-        refused = delivery.send(client, hook, item)
+    with sending.http_client(verify=ssl.create_default_context(cafile=str(cert))) as client:
+        refused = sending.send(client, hook, item)
     assert not refused.ok and "Could not connect" in refused.error and len(received) == 1

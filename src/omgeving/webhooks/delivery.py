@@ -29,106 +29,29 @@ event.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import random
 import secrets
 import time
-from dataclasses import dataclass
 
-import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from standardwebhooks import Webhook as Signer
 
 from omgeving.changes import services as changes
 from omgeving.changes.models import ChangeCounter, ChangeEvent
 
-from . import services, ssrf
+from . import services
 from .models import SweepSchedule, Webhook, WebhookDelivery
+from .sending import Outcome, http_client, send
 
 log = logging.getLogger("omgeving.webhooks")
-
-USER_AGENT = "Omgeving-Webhooks/1"
-MAX_RESPONSE = 64 * 1024  # read at most this much of a receiver's answer
 ATTEMPT_LOG = 25  # attempts kept per delivery
 BATCH = 200  # feed events read at a time
 RUN_LIMIT = 500  # deliveries per run; then the run queues its successor (fairness)
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    status_code: int | None
-    duration_ms: int
-    error: str
-
-
-def sign(webhook: Webhook, event_id: str, body: str, now: datetime.datetime) -> dict:
-    """Standard Webhooks headers; during a secret's rotation two signatures, so a receiver
-    verifying with either the old or the new secret accepts the message."""
-    signatures = [Signer(secret).sign(event_id, now, body)
-                  for secret in services.signing_secrets(webhook, now)]
-    return {"webhook-id": event_id, "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": " ".join(signatures), "content-type": "application/json",
-            "user-agent": USER_AGENT}
-
-
-def send(client: httpx.Client, webhook: Webhook, delivery: WebhookDelivery) -> Outcome:
-    """One attempt: check the address again, connect to exactly that address, post, read
-    a little of the answer. Never follows a redirect; gives up after the timeout."""
-    started = time.monotonic()
-    body = json.dumps(delivery.payload, separators=(",", ":"))
-    headers = sign(webhook, delivery.event_id, body, timezone.now())
-
-    def outcome(ok, status=None, error=""):
-        return Outcome(ok, status, int((time.monotonic() - started) * 1000), error[:500])
-
-    try:
-        target = ssrf.check(webhook.url)
-    except ssrf.Refused as exc:
-        return outcome(False, error=_("Not delivered: %(reason)s") % {"reason": exc})
-    url = httpx.URL(webhook.url)
-    pinned = url.copy_with(host=target.address)  # the checked address, not a new lookup
-    headers["host"] = url.netloc.decode("ascii")
-    extensions = {} if target.host == target.address else {"sni_hostname": target.host}
-    deadline = started + settings.WEBHOOK_TIMEOUT
-    try:
-        with client.stream("POST", pinned, content=body.encode(), headers=headers,
-                           extensions=extensions) as response:
-            received = 0
-            for chunk in response.iter_raw():
-                received += len(chunk)
-                if received > MAX_RESPONSE:
-                    break
-                if time.monotonic() > deadline:
-                    return outcome(False, response.status_code,
-                                   _("Timed out after %(seconds)s s.")
-                                   % {"seconds": settings.WEBHOOK_TIMEOUT})
-            status = response.status_code
-            if 200 <= status < 300:
-                return outcome(True, status)
-            if response.is_redirect:
-                return outcome(False, status, _("Answered a redirect (%(status)s to "
-                               "%(location)s); redirects are not followed.") % {
-                                   "status": status,
-                                   "location": response.headers.get("location", "?")[:200]})
-            return outcome(False, status, _("Answered %(status)s.") % {"status": status})
-    except httpx.TimeoutException:
-        return outcome(False, error=_("Timed out after %(seconds)s s.")
-                       % {"seconds": settings.WEBHOOK_TIMEOUT})
-    except httpx.HTTPError as exc:
-        return outcome(False, error=_("Could not connect: %(error)s")
-                       % {"error": type(exc).__name__ + (f": {exc}" if str(exc) else "")})
-
-
-def http_client() -> httpx.Client:
-    timeout = settings.WEBHOOK_TIMEOUT
-    return httpx.Client(timeout=httpx.Timeout(timeout, pool=timeout), follow_redirects=False,
-                        trust_env=False, headers={"accept": "*/*"})
+RUN_SECONDS = 30  # and at most this long: a slow receiver's backlog does not hold a worker
 
 
 def backoff(attempts: int) -> float:
@@ -195,7 +118,7 @@ def run(webhook_id: int) -> int:
     lease = Lease(webhook_id)
     if not lease.take():
         return 0  # another worker delivers for it now
-    attempts = 0
+    attempts, started = 0, time.monotonic()
     try:
         with http_client() as client:
             session = _Session(webhook_id, lease, client)
@@ -204,7 +127,8 @@ def run(webhook_id: int) -> int:
                 attempts += made
                 if more is None:  # waiting (a retry is queued), switched off, or lease lost
                     break
-                if more and attempts >= RUN_LIMIT:
+                if more and (attempts >= RUN_LIMIT
+                             or time.monotonic() - started >= RUN_SECONDS):
                     services.wake(webhook_id, force=True)  # let other subscriptions in
                     break
                 if not more:
@@ -230,6 +154,11 @@ class _Session:
         self.buffer: list[ChangeEvent] = []
         self.head_checked = False
         self.readable: set[str] = set()
+
+    def _held(self):
+        """The subscription's row while this run holds its lease (else no row)."""
+        return Webhook.objects.all_organizations().filter(pk=self.webhook_id,
+                                                          lease_owner=self.lease.owner)
 
     def woken(self) -> None:
         self.manual_checked = 0.0
@@ -271,7 +200,10 @@ class _Session:
                 _record(manual, result, timezone.now())
                 if not result.ok:
                     manual.state = WebhookDelivery.State.FAILED
-                manual.save()
+                with transaction.atomic():
+                    if not self._held().select_for_update().exists():
+                        return 1, None  # the webhook was deleted (or the lease lost) meanwhile
+                    manual.save()
                 return 1, True
         if webhook.next_attempt_at and webhook.next_attempt_at > timezone.now():
             return 0, None  # the head event waits for its retry, which is queued
@@ -290,12 +222,17 @@ class _Session:
         _record(head, result, now)
         with transaction.atomic():
             if result.ok:
+                # Forwards only, and only while the lease is ours: an attempt that outlived
+                # its lease is dropped (the worker that took over sends the event again).
+                if not self._held().filter(cursor__lt=head.seq).update(
+                        cursor=head.seq, next_attempt_at=None):
+                    return 1, None
                 head.save()
-                Webhook.objects.all_organizations().filter(pk=webhook.pk).update(
-                    cursor=head.seq, next_attempt_at=None)
                 webhook.cursor = head.seq
                 return 1, True
             self.head_checked = False
+            if not self._held().select_for_update().exists():  # lease lost, or deleted
+                return 1, None
             if now - head.first_attempt_at >= datetime.timedelta(
                     seconds=settings.WEBHOOK_RETRY_FOR):
                 head.state, head.next_retry_at = WebhookDelivery.State.FAILED, None
@@ -309,8 +246,7 @@ class _Session:
             head.state = WebhookDelivery.State.RETRYING
             head.next_retry_at = now + datetime.timedelta(seconds=backoff(head.attempts))
             head.save()
-            Webhook.objects.all_organizations().filter(pk=webhook.pk).update(
-                next_attempt_at=head.next_retry_at)
+            self._held().update(next_attempt_at=head.next_retry_at)
             retry_at = head.next_retry_at
             transaction.on_commit(lambda: services.wake(webhook.pk, run_after=retry_at,
                                                         force=True))
@@ -342,7 +278,7 @@ class _Session:
                     state=WebhookDelivery.State.PENDING)
             skipped = event.seq
         if skipped > webhook.cursor:
-            Webhook.objects.all_organizations().filter(pk=webhook.pk).update(cursor=skipped)
+            self._held().filter(cursor__lt=skipped).update(cursor=skipped)
             webhook.cursor = skipped
         return None
 
