@@ -141,3 +141,31 @@ def test_an_attempt_that_outlived_its_lease_moves_no_cursor(org_a, local, monkey
     hook.refresh_from_db()
     assert hook.cursor >= 2  # not rewound to the late attempt's event
     assert not WebhookDelivery.objects.for_organization(org_a).exists()  # its result dropped
+
+
+@pytest.mark.django_db(transaction=True)  # the foreign key is checked at the commit
+@pytest.mark.parametrize("kind", ["event", "ping"])
+def test_a_webhook_deleted_during_its_delivery_ends_the_run_quietly(org_a, local, monkeypatch,
+                                                                    kind):
+    from omgeving.webhooks import services
+
+    from ..helpers import make_person
+
+    with Receiver() as receiver:
+        hook = Webhook.objects.create(organization=org_a, owner=make_app(org_a),
+                                      events=["users.*"], url=receiver.url,
+                                      secret="whsec_" + "A" * 43 + "=")
+        if kind == "ping":
+            services.ping(hook)
+        else:
+            make_person(org_a, "joost")
+        real_send = sending.send
+
+        def deleted_meanwhile(client, webhook, item):
+            Webhook.objects.all_organizations().filter(pk=webhook.pk).delete()
+            return real_send(client, webhook, item)
+
+        monkeypatch.setattr(delivery, "send", deleted_meanwhile)
+        delivery.run(hook.pk)  # used to raise IntegrityError (the delivery's foreign key)
+    assert not Webhook.objects.all_organizations().filter(pk=hook.pk).exists()
+    assert not WebhookDelivery.objects.all_organizations().exists()
