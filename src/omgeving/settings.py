@@ -16,6 +16,7 @@ OMGEVING_PAGE_SIZE_MAX      maximum page_size of list endpoints                 
 OMGEVING_INVITATION_LIFETIME  seconds an invitation link stays valid               (1209600)
 OMGEVING_CHANGES_RETENTION  seconds change-feed events are kept                 (2592000)
 OMGEVING_IDEMPOTENCY_TTL    seconds an Idempotency-Key and its answer are kept     (86400)
+OMGEVING_IDEMPOTENCY_LEASE  seconds a running key is held; then a retry runs again    (60)
 OMGEVING_CONN_MAX_AGE       seconds a database connection is kept between requests    (60)
 OMGEVING_LOG_LEVEL          root log level                                          (INFO)
 OMGEVING_METRICS_TOKEN      set: GET /metrics with `Bearer <token>` (Prometheus)       (off)
@@ -23,6 +24,10 @@ OMGEVING_LOG_FORMAT         `json`: one JSON object per log line (granian's too)
 OMGEVING_OTP_ISSUER         the issuer name authenticator apps show             (Omgeving)
 OMGEVING_MAX_BODY           largest request body in bytes; token endpoints 8 KiB (1048576)
 OMGEVING_TRUSTED_PROXIES    reverse proxies that append to X-Forwarded-For              (0)
+OMGEVING_BEHIND_PROXY       "1": `omgeving serve` may listen beyond loopback, behind a
+                            buffering proxy that limits connections per client       (off)
+OMGEVING_BODIES_PER_ADDRESS request bodies arriving at once from one client address,
+                            per server process; more are answered 429               (16)
 OMGEVING_MEDIA_DIR          where uploaded documents are stored            (OMGEVING_VAR_DIR/media)
 OMGEVING_DOCUMENT_MAX_BYTES a document's largest file                               (20 MiB)
 OMGEVING_VIRUS_SCANNER      dotted path of a callable(file) that refuses infected files  (none)
@@ -307,6 +312,8 @@ JWT_LIFETIME = env_int("OMGEVING_JWT_LIFETIME", 300)
 JWT_LEEWAY = min(env_int("OMGEVING_JWT_LEEWAY", 10), 30)
 JWT_REFRESH_CAP = env_int("OMGEVING_JWT_REFRESH_CAP", 3600)
 IDEMPOTENCY_TTL = env_int("OMGEVING_IDEMPOTENCY_TTL", 24 * 3600)  # seconds a key is kept
+# seconds a running key is held by its request; after a crash a retry runs it again
+IDEMPOTENCY_LEASE = env_int("OMGEVING_IDEMPOTENCY_LEASE", 60)
 CHANGES_RETENTION = env_int("OMGEVING_CHANGES_RETENTION", 30 * 24 * 3600)  # seconds
 INVITATION_LIFETIME = env_int("OMGEVING_INVITATION_LIFETIME", 14 * 24 * 3600)  # seconds
 

@@ -28,6 +28,11 @@ class IdempotencyKey(TenantModel):
     subjects = models.JSONField(_("subjects"), default=list,
                                 help_text=_("The persons the answer showed."))
     created = models.DateTimeField(_("created"), db_index=True)
+    owner = models.CharField(_("owner"), max_length=32, blank=True,
+                             help_text=_("The run that holds a running key."))
+    lease_until = models.DateTimeField(_("lease until"), null=True,
+                                       help_text=_("A running key whose run has not finished "
+                                                   "by then (a crash) is run again."))
 
     objects = TenantManager()
 

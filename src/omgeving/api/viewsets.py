@@ -171,8 +171,9 @@ def _etag_in(etag: str, header: str) -> bool:
 
 
 class IdempotencyMixin:
-    """Outermost: a POST with an Idempotency-Key is claimed before anything runs, and its
-    answer stored after the request's own transaction (see api/idempotency.py)."""
+    """Outermost: a POST with an Idempotency-Key is claimed before anything runs; the request
+    and its stored answer share one transaction; a replay passes the frame's checks first
+    (see api/idempotency.py)."""
 
     def dispatch(self, request, *args, **kwargs):
         key = request.headers.get(idempotency.HEADER)
@@ -182,26 +183,51 @@ class IdempotencyMixin:
         row, answer = idempotency.claim(request.organization, actor, key,
                                         idempotency.fingerprint(request))
         if answer is not None:
-            if row is not None:
-                self._log_replay(request, actor, row)
+            if row is None:
+                return answer
+            refusal = self._refused(request, *args, **kwargs)  # grants as of now
+            if refusal is not None:
+                return refusal
+            self._log_replay(request, actor, row)
             return answer
         try:
-            response = super().dispatch(request, *args, **kwargs)
+            with transaction.atomic():
+                response = super().dispatch(request, *args, **kwargs)
+                if not idempotency.complete(
+                        row, response, [s.pk for s in getattr(self, "_audit_subjects", [])]):
+                    transaction.set_rollback(True)  # taken over after its lease: undone
+                    return idempotency.lost(row)
         except BaseException:
             idempotency.release(row)
             raise
-        idempotency.complete(row, response,
-                             [s.pk for s in getattr(self, "_audit_subjects", [])])
         return response
 
+    def _refused(self, request, *args, **kwargs):
+        """The frame's answer when the request would be refused before running (token,
+        grants, feature), else None."""
+        self.args, self.kwargs = args, kwargs
+        drf_request = self.initialize_request(request, *args, **kwargs)
+        self.request, self.headers = drf_request, self.default_response_headers
+        try:
+            self.initial(drf_request, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 (answered as the frame answers it)
+            return self.finalize_response(drf_request, self.handle_exception(exc),
+                                          *args, **kwargs)
+        return None
+
     def _log_replay(self, request, actor, row) -> None:
-        """A replayed answer shows its persons again: a read, in the access log."""
+        """A replayed answer shows its persons again: a read, in the access log, with the
+        sensitive fields it shows."""
         if getattr(self, "audit_resource", None) and row.subjects:
             from omgeving.accounts.models import User
 
+            shown = idempotency._json(row)
             audit.record(request=request, organization=request.organization, actor=actor,
                          resource=self.audit_resource, action="read",
-                         subjects=[User(pk=pk) for pk in row.subjects], representations={},
+                         subjects=[User(pk=pk) for pk in row.subjects],
+                         representations={shown["id"]: shown} if isinstance(shown, dict)
+                         and "id" in shown else {},
+                         sensitive_fields=getattr(self, "audit_sensitive_fields", ()),
                          status=row.status)
 
 

@@ -287,8 +287,9 @@ class _Session:
 
 def sweep() -> int:
     """Wake every active subscription that has something due and no live worker: behind
-    the feed, a retry whose time came, or a ping/redelivery waiting. Prune old deliveries
-    and finished task rows. Queues the next sweep. Returns how many were woken."""
+    the feed, a retry whose time came, or a ping/redelivery waiting. Prune old deliveries,
+    finished task rows and expired Idempotency-Keys. Queues the next sweep. Returns how
+    many were woken."""
     now = timezone.now()
     interval = datetime.timedelta(seconds=settings.WEBHOOK_SWEEP_INTERVAL)
     claimed = SweepSchedule.objects.filter(pk=1, next_run_at__lte=now + interval / 2).update(
@@ -309,6 +310,9 @@ def sweep() -> int:
     retention = now - datetime.timedelta(seconds=settings.CHANGES_RETENTION)
     WebhookDelivery.objects.all_organizations().filter(created__lt=retention).delete()
     _prune_task_rows(now - datetime.timedelta(hours=1))
+    from omgeving.api.idempotency import prune
+
+    prune()  # expired Idempotency-Keys of every organisation (their answers, too)
     return woken
 
 
