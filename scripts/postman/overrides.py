@@ -11,7 +11,12 @@ _APPOINTMENT = {"client": "@@clientId@@", "author": "@@clientId@@", "title": "In
                 "participants": ["@@clientId@@"], **_WHEN}
 _DIARY = {"client": "@@clientId@@", "author": "@@clientId@@", "kind": "diary",
           "title": "Dagboek", "body": "Een goede dag."}
+# The collection logs in with the password once (Getting started) and for the two login
+# operations; every renewal posts the token (a password login counts against the limit of 10
+# per user per 5 minutes, a renewal does not), so it can run several times in a row.
 BODIES = {
+    "POST /api/token-refresh/": {"token": "{{token}}"},
+    "POST /api/api-token-refresh/": {"token": "{{token}}"},
     "POST /api/appointments/": _APPOINTMENT,
     "PUT /api/appointments/{id}/": _APPOINTMENT,
     "PUT /api/appointments/external/{external_id}/": _APPOINTMENT,

@@ -148,3 +148,39 @@ def test_the_user_form_explains_every_role_type(org_a):
     page = client.get("/admin/accounts/user/add/").content.decode()
     for role, meaning in ROLE_MEANINGS.items():
         assert f"<b>{Role(role).label}</b>: {escape(meaning)}" in page
+
+
+def test_a_right_password_with_a_wrong_code_is_a_failure_not_a_success(org_a):
+    """The sign-in succeeds for the lockout only after the second factor: someone who knows
+    the password but not the code neither clears the address's failures, nor has the address
+    remembered as the administrator's own, nor gets past the lock after five tries."""
+    from omgeving.accounts.models import KnownLoginAddress
+
+    user, device = admin_of(org_a)
+    wrong = str((int(totp_code(device)) + 1) % 1_000_000).zfill(6)
+    for _ in range(5):
+        _, response = log_in(org_a, "beheer", token=wrong, ip="198.51.100.9")
+        assert response.status_code == 200
+    assert not KnownLoginAddress.objects.filter(user=user, ip="198.51.100.9").exists()
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp's own delay after wrong codes: not what is tested
+    _, response = log_in(org_a, "beheer", token=totp_code(device), ip="198.51.100.9")
+    assert response.status_code == 429  # locked after five failures
+    client, response = log_in(org_a, "beheer", token=totp_code(device), ip="203.0.113.5")
+    assert response.status_code == 302 and in_admin(client)
+    assert KnownLoginAddress.objects.filter(user=user, ip="203.0.113.5").exists()
+
+
+def test_the_lockout_answer_is_an_admin_page_in_the_admins_words(org_a):
+    admin_of(org_a)
+    for _ in range(5):
+        log_in(org_a, "beheer", password="wrong", ip="198.51.100.1")
+    for language, words in (("en", "Sign-in paused"), ("nl", "Aanmelden gepauzeerd")):
+        client = log_in(org_a, "beheer", password="wrong", ip="198.51.100.1")[0]
+        response = client.post("/admin/login/?next=/admin/", {
+            "username": "beheer", "password": "wrong", "otp_token": ""},
+            HTTP_ACCEPT_LANGUAGE=language)
+        page = response.content.decode()
+        assert response.status_code == 429 and response["Content-Type"].startswith("text/html")
+        assert words in page and 'id="site-name"' in page, page[:500]
+        assert "token" not in page.lower()  # not the API's advice

@@ -26,6 +26,7 @@ class Recorder:
     def __init__(self):
         self.calls: list[tuple[str, str, int]] = []
         self.replayed: list[bool] = []
+        self.bodies: list[bytes] = []
 
     def client(self, **kwargs) -> httpx.Client:
         return httpx.Client(timeout=30, event_hooks={"response": [self.response]}, **kwargs)
@@ -34,6 +35,7 @@ class Recorder:
         response.read()
         self.calls.append((response.request.method, response.request.url.path,
                            response.status_code))
+        self.bodies.append(response.request.content)
         if response.request.method == "POST" and "Idempotency-Key" in response.request.headers:
             self.replayed.append(response.headers.get("Idempotent-Replayed") == "true")
 
@@ -79,17 +81,41 @@ def test_list_yields_every_user_across_pages(sdk, org_a):
 
 def test_token_is_refreshed_before_it_expires(sdk):
     """The client's and the server's clocks travel together: the client renews the token in
-    its last fifth of life with username and password (token-refresh), and the server never
-    has to refuse it."""
+    its last fifth of life with the token itself (token-refresh, no password login), and the
+    server never has to refuse it; a token already expired is not offered for renewal: the
+    client logs in."""
     with time_machine.travel(datetime.datetime.now(datetime.UTC), tick=False) as traveller:
         sdk.users.get(User.objects.get(username="api").pk)
         traveller.shift(4 * 60 + 45)
         list(sdk.users.list())
         traveller.shift(6 * 60)
         list(sdk.users.list())
-    tokens = [p for p in sdk.recorder.paths("POST") if p.startswith("/api/token")]
-    assert tokens == ["/api/token-auth/", "/api/token-refresh/", "/api/token-refresh/"]
+    tokens = [(p, b) for (_, p, _), b in zip(sdk.recorder.calls, sdk.recorder.bodies,
+                                             strict=True) if p.startswith("/api/token")]
+    assert [p for p, _ in tokens] == ["/api/token-auth/", "/api/token-refresh/",
+                                      "/api/token-auth/"]
+    renewal = json.loads(tokens[1][1])
+    assert set(renewal) == {"token"}  # no password
     assert all(status != 401 for _, _, status in sdk.recorder.calls)
+
+
+def test_ten_clients_of_one_application_run_15_minutes_without_a_429(live_server, org_a,
+                                                                      app_a):
+    """Ten processes sharing one Application user, each calling every 30 seconds for 15
+    minutes (the clocks travel; the server's limits are the real ones: 10 password logins
+    per user per 5 minutes). Renewing by password did 40 logins and hit 429 after 10."""
+    recorders = [Recorder() for _ in range(10)]
+    with time_machine.travel(datetime.datetime.now(datetime.UTC), tick=False) as traveller:
+        clients = [Client(live_server.url, "org-a", "api", APP_PASSWORD, max_retries=0,
+                          http_client=r.client()) for r in recorders]
+        for _ in range(30):
+            for client in clients:
+                assert [u["username"] for u in client.users.list()] == ["api"]
+            traveller.shift(30)
+    calls = [c for r in recorders for c in r.calls]
+    assert not [c for c in calls if c[2] == 429]
+    assert [p for _, p, _ in calls].count("/api/token-auth/") == 10  # one login each
+    assert [p for _, p, _ in calls].count("/api/token-refresh/") >= 30
 
 
 def test_a_token_the_server_calls_expired_is_obtained_again(live_server, org_a, app_a):

@@ -22,7 +22,28 @@ def is_platform_request(request) -> bool:
 
 class LoginForm(OTPAdminAuthenticationForm):
     """Username, password and the authenticator's code on one page. With a single device (the
-    usual case) it is taken without asking; with several, the form asks which."""
+    usual case) it is taken without asking; with several, the form asks which.
+
+    A sign-in succeeds for the lockout (its counters cleared, its address remembered as the
+    user's, its count of successes raised) only after the second factor: a right password
+    with a wrong code is a failure like a wrong password."""
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from omgeving.api.client import client_ip
+
+        from . import lockout
+
+        ip = client_ip(self.request) or None if self.request is not None else None
+        try:
+            data = super().clean()
+        except ValidationError:
+            if self.user_cache is not None:  # the password was right, the code was not
+                lockout.failed(self.user_cache.organization, self.user_cache.username, ip)
+            raise
+        lockout.succeeded(self.user_cache, ip)
+        return data
 
     def _chosen_device(self, user):
         device = super()._chosen_device(user)

@@ -71,7 +71,8 @@ class OrganizationBackend(BaseBackend):
         if not allowed:
             lockout.failed(organization, username, ip)
             return None
-        lockout.succeeded(user, ip)
+        if purpose == "api":  # the admin's sign-in succeeds after the second factor only
+            lockout.succeeded(user, ip)  # (accounts.admin_site.LoginForm)
         return user
 
     def get_user(self, user_id):

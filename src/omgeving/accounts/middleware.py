@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
-from django.http import HttpResponse
 from django_otp import middleware as otp
 
 from omgeving.api.problems import problem_response
@@ -27,10 +26,29 @@ class LoginRefusedMiddleware:
             response = problem_response(exception.status, code=exception.code,
                                         detail=str(exception))
         else:
-            response = HttpResponse(str(exception), status=exception.status,
-                                    content_type="text/plain; charset=utf-8")
+            response = _admin_page(request, exception)
         response["Retry-After"] = str(exception.retry_after)
         return response
+
+
+def _admin_page(request, exception):
+    """The admin's own page, in its layout and words (not the API's advice about tokens)."""
+    from django.contrib import admin
+    from django.template.response import TemplateResponse
+    from django.utils.translation import gettext as _
+
+    reasons = {
+        "too_many_attempts": _("Too many failed sign-ins with this username from this "
+                               "address."),
+        "too_many_logins": _("This account has signed in too often in a short time."),
+        "login_busy": _("Too many sign-ins are being checked at this moment."),
+    }
+    context = {**admin.site.each_context(request),
+               "reason": reasons.get(exception.code, reasons["too_many_attempts"]),
+               "minutes": max(1, -(-exception.retry_after // 60))}
+    response = TemplateResponse(request, "admin/login_refused.html", context,
+                                status=exception.status)
+    return response.render()
 
 
 # The admin's middleware, passed by for API requests. Sessions, the logged-in user, the

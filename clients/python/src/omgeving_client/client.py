@@ -6,12 +6,16 @@
 
 What it takes care of:
 
-- **Tokens.** JO's token lives 5 minutes and is refreshed by posting username and password
-  again. The client obtains one on the first call, refreshes it when less than a fifth of
-  its life (at most 30 s) is left — measured on its own clock from the `expires_in` the
-  server gave — and when the server still answers 401 `token_expired`, `refresh_expired`,
-  `token_revoked` or `token_invalid` (a clock that stood still, a restarted server), it
-  obtains a new one and sends the request once more. The caller never sees a token.
+- **Tokens.** JO's token lives 5 minutes. The client logs in with username and password on
+  the first call, and renews the token when less than a fifth of its life (at most 30 s) is
+  left — measured on its own clock from the `expires_in` the server gave — by posting the
+  token itself to `/api/token-refresh/`: a password login counts against the server's limit
+  of 10 per user per 5 minutes, a renewal does not. Only when the token can no longer be
+  renewed (401: refreshing is capped at an hour after the password login, or the token was
+  revoked) does it log in with the password again. When the server still answers a call with
+  401 `token_expired`, `refresh_expired`, `token_revoked` or `token_invalid` (a clock that
+  stood still, a restarted server), it logs in again and sends the request once more. The
+  caller never sees a token.
 - **Retries.** 429 and 503 (and a connection that failed) are retried with exponential
   backoff and jitter, waiting at least what `Retry-After` says; at most `max_retries` times.
 - **Idempotency.** Every POST carries an `Idempotency-Key` (one per call, the same on each
@@ -72,6 +76,7 @@ class Client:
         self._http = http_client or httpx.Client(timeout=timeout)
         self._token: str | None = None
         self._refresh_at = 0.0
+        self._expires_at = 0.0
         self._lock = threading.Lock()
         from .resources import Changes, Documents, Nested, Resource, Webhooks
 
@@ -165,8 +170,11 @@ class Client:
     # --- the token -----------------------------------------------------------------------
     def _valid_token(self) -> str:
         with self._lock:
-            if self._token is None or self._clock() >= self._refresh_at:
-                self._obtain("/api/token-refresh/" if self._token else "/api/token-auth/")
+            if self._token is not None and self._clock() >= self._refresh_at:
+                if self._clock() >= self._expires_at or not self._renew():
+                    self._token = None  # expired (a renewal would be refused), or refused
+            if self._token is None:
+                self._obtain("/api/token-auth/")
             assert self._token is not None
             return self._token
 
@@ -175,9 +183,26 @@ class Client:
             if self._token == token:
                 self._token = None
 
+    def _renew(self) -> bool:
+        """The token to /api/token-refresh/: a new token without a password login. False when
+        the server will not renew it (401), so that the caller logs in."""
+        for attempt in range(self.max_retries + 1):
+            started = self._clock()
+            response = self._http.post(self.url("/api/token-refresh/"),
+                                       json={"token": self._token}, headers=self._headers)
+            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
+                wait = self._backoff(attempt + 1, response)
+                if wait <= self.max_wait:
+                    self._sleep(wait)
+                    continue
+            break
+        if response.status_code == 401:
+            return False
+        self._take(response, started)
+        return True
+
     def _obtain(self, path: str) -> None:
-        """Username and password to the token endpoint (both endpoints take them, as JO's
-        documentation says); retried on 429/503 like any call."""
+        """Username and password to the token endpoint; retried on 429/503 like any call."""
         for attempt in range(self.max_retries + 1):
             started = self._clock()
             response = self._http.post(
@@ -189,6 +214,9 @@ class Client:
                     self._sleep(wait)
                     continue
             break
+        self._take(response, started)
+
+    def _take(self, response: httpx.Response, started: float) -> None:
         if response.status_code != 200:
             error = errors.from_response(response.status_code, _body(response),
                                          dict(response.headers))
@@ -200,6 +228,7 @@ class Client:
         lifetime = float(answer.get("expires_in") or 300)
         self._token = answer["token"]
         self._refresh_at = started + lifetime - min(30.0, lifetime / 5)
+        self._expires_at = started + lifetime
 
     def timeline(self, viewer: int, **params: Any) -> Iterator[Record]:
         """What `viewer` may see around the clients they relate to, newest first, every
