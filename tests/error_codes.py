@@ -15,12 +15,30 @@ from django.urls import Resolver404
 from omgeving.errors import FIELD_CODES
 
 SEEN: set[tuple[str, str, str, str]] = set()  # (path, method, status, code)
+WRONG_TITLES: set[tuple[str, str, str]] = set()  # (code, language, title served)
 _original = Client.request
+
+
+def _check_title(response, body: dict) -> None:
+    """Every problem's title is its code's registered text in the answer's language."""
+    from django.utils import translation
+
+    from omgeving.api.problems import title_of
+
+    language = response.get("Content-Language", "en")
+    with translation.override(language):
+        expected = title_of(body.get("code", ""), response.status_code)
+    if body.get("title") != expected:
+        WRONG_TITLES.add((str(body.get("code")), language, str(body.get("title"))))
 
 
 def _recording_request(self, **request):
     response = _original(self, **request)
     if response.get("Content-Type", "").startswith("application/problem+json"):
+        try:
+            _check_title(response, json.loads(response.content))
+        except ValueError:
+            pass
         try:
             route = response.resolver_match.route
         except Resolver404:
@@ -36,7 +54,8 @@ def start() -> None:
 
 
 def undocumented(schema: dict) -> list[str]:
-    problems = []
+    problems = [f"`{code}` served with the title {title!r} in {language}, not its registered "
+                f"text (omgeving.errors.CODES)" for code, language, title in sorted(WRONG_TITLES)]
     for path, method, status, code in sorted(SEEN):
         operation = schema["paths"].get(path, {}).get(method)
         if operation is None:

@@ -142,7 +142,9 @@ CODES: dict[str, tuple[int, str]] = {
     "invalid_content_length": (400, _("Content-Length is not a number.")),
     "invalid_idempotency_key": (400, _("The Idempotency-Key is empty or longer than 255 "
                                      "characters.")),
-    "invalid_host": (400, _("This host is not served here.")),
+    "invalid_host": (400, _("This host is not served here: name the organisation in the Host "
+                            "header, <organisation>.<base domain> (e.g. Host: "
+                            "demo.localhost:8000).")),
     "bad_request": (400, _("The request was refused.")),
     "external_id_mismatch": (400, _("The body's external_id differs from the one in the path.")),
     "invalid_credentials": (400, _("Unable to log in with the provided credentials.")),
@@ -216,6 +218,7 @@ CODES: dict[str, tuple[int, str]] = {
     # 405-415
     "method_not_allowed": (405, _("This method is not allowed here.")),
     "not_acceptable": (406, _("Only JSON is served.")),
+    "incomplete_body": (400, _("The body ended before its length (the client went away).")),
     "request_timeout": (408, _("The request body did not arrive within 30 seconds.")),
     "conflict": (409, _("The change conflicts with existing data.")),
     "idempotency_key_in_use": (409, _("A request with this Idempotency-Key still runs.")),
@@ -241,7 +244,9 @@ CODES: dict[str, tuple[int, str]] = {
     "file_too_large": (413, _("A document's file is at most 20 MiB.")),
     "unsupported_file_type": (415, _("Only PDF, PNG, JPEG and DOCX files, checked by their "
                                      "content.")),
-    "unsupported_media_type": (415, _("The body is not in a media type this operation takes.")),
+    "unsupported_media_type": (415, _("The body is not in a media type this operation takes: "
+                                      "send Content-Type: application/json "
+                                      "(multipart/form-data for a document upload).")),
     "idempotency_key_reused": (422, _("This Idempotency-Key was used for another request.")),
     "too_many_attempts": (429, _("Too many failed logins; Retry-After says when to try again.")),
     "too_many_requests": (429, _("More request bodies at once from one address than the "

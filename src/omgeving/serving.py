@@ -46,12 +46,18 @@ SPOOL_BYTES = 256 * 1024  # at most this much of one body in memory; the rest on
 
 
 def _problem(status: int, code: str, detail: str) -> tuple[int, list, bytes]:
+    """A problem+json answer of the bridge's own (before Django runs): its title is the
+    code's registered text (English: the bridge does not negotiate languages)."""
     import json
-    from http import HTTPStatus
 
-    body = json.dumps({"type": f"urn:omgeving:problem:{code}",
-                       "title": HTTPStatus(status).phrase, "status": status,
-                       "detail": detail, "code": code}).encode()
+    from django.utils import translation
+
+    from .api.problems import title_of
+
+    with translation.override("en"):
+        title = title_of(code, status)
+    body = json.dumps({"type": f"urn:omgeving:problem:{code}", "title": title,
+                       "status": status, "detail": detail, "code": code}).encode()
     return status, [(b"content-type", b"application/problem+json"),
                     (b"content-length", str(len(body)).encode()),
                     (b"connection", b"close")], body

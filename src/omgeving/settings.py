@@ -151,6 +151,9 @@ MIDDLEWARE = [
     "omgeving.logs.RequestIdMiddleware",
     "omgeving.metrics.MetricsMiddleware",  # off unless OMGEVING_METRICS_TOKEN
     "omgeving.health.HealthMiddleware",
+    # The request's language first, so that every refusal (a body too large, an unknown
+    # host, a path without its slash) is in it too.
+    "django.middleware.locale.LocaleMiddleware",
     "omgeving.api.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "omgeving.security.SecurityHeadersMiddleware",
@@ -158,7 +161,6 @@ MIDDLEWARE = [
     "omgeving.tenancy.middleware.OrganizationMiddleware",
     # The admin's middleware, passed by for /api/ (omgeving/accounts/middleware.py).
     "omgeving.accounts.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "omgeving.accounts.middleware.AuthenticationMiddleware",

@@ -105,3 +105,59 @@ def test_500_outside_a_view_is_problem_json(org_a, monkeypatch):
     monkeypatch.setattr(middleware, "request_context", explode)
     client = APIClient(HTTP_HOST="org-a.localhost", raise_request_exception=False)
     assert_problem(client.get("/api/users/"), 500, "server_error")
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_every_codes_title_is_its_registered_text_in_the_language_asked(language):
+    """The one place every problem is built: its title is the code's text in errors.CODES,
+    translated. (tests/error_codes.py checks the same of every problem the suite receives.)"""
+    from django.utils import translation
+
+    from omgeving.api.problems import problem
+    from omgeving.errors import CODES
+
+    with translation.override(language):
+        for code, (status, text) in CODES.items():
+            assert problem(status, code=code, detail="x")["title"] == str(text), code
+        if language == "nl":
+            assert problem(401, code="not_authenticated", detail="x")["title"] == (
+                "Geen token: stuur `Authorization: JWT <token>`.")
+
+
+FIRST_MISTAKES = [
+    # (what a newcomer sends, the code)
+    ({"HTTP_AUTHORIZATION": ""}, "not_authenticated"),
+    ({"HTTP_AUTHORIZATION": "Token abc"}, "not_authenticated"),
+    ({"HTTP_AUTHORIZATION": "eyJhbGciOiJIUzI1NiJ9.e30.abc"}, "not_authenticated"),  # bare
+]
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_a_newcomers_first_mistakes_are_answered_in_their_language_with_the_way_out(
+        org_a, app_a, language):
+    from django.utils import translation
+
+    from omgeving.errors import CODES
+
+    from ..helpers import APP_PASSWORD
+
+    client = APIClient(HTTP_HOST="org-a.localhost", HTTP_ACCEPT_LANGUAGE=language)
+    with translation.override(language):
+        registered = {code: str(text) for code, (_, text) in CODES.items()}
+    for headers, code in FIRST_MISTAKES:
+        body = assert_problem(client.get("/api/users/", **headers), 401, code)
+        assert body["detail"] == body["title"] == registered[code]
+        assert "JWT <token>" in body["detail"]
+    wrong = client.post("/api/token-auth/", {"username": "api", "password": "nope"},
+                        format="json")
+    body = assert_problem(wrong, 400, "invalid_credentials")
+    assert body["detail"] == registered["invalid_credentials"] == body["title"]
+    token = client.post("/api/token-auth/", {"username": "api", "password": APP_PASSWORD},
+                        format="json").json()["token"]
+    plain = client.post("/api/users/", "username=x", content_type="text/plain",
+                        HTTP_AUTHORIZATION=f"JWT {token}")
+    body = assert_problem(plain, 415, "unsupported_media_type")
+    assert "Content-Type: application/json" in body["title"]
+    host = APIClient(HTTP_HOST="bad_host!", HTTP_ACCEPT_LANGUAGE=language).get("/api/users/")
+    body = assert_problem(host, 400, "invalid_host")
+    assert body["detail"] == registered["invalid_host"] and "Host" in body["detail"]

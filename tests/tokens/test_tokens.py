@@ -16,7 +16,7 @@ from omgeving.tokens import services as tokens
 from ..helpers import APP_PASSWORD, client_for, make_app, make_person
 
 pytestmark = pytest.mark.django_db
-INVALID = "Unable to log in with provided credentials."
+INVALID = "Unable to log in with the provided credentials."  # errors.CODES
 
 
 def obtain(org, username="api", password=APP_PASSWORD, path="/api/token-auth/", fmt="json"):

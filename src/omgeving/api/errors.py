@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from omgeving.errors import (
+    CODES,
     ConflictError,
     FeatureDisabled,
     FileRefused,
@@ -164,12 +165,17 @@ def exception_handler(exc, context):
         code = codes.pop() if len(codes) == 1 else "invalid"
         if status_code == 409 and code == "invalid":
             code = "conflict"
-        detail = errors[0]["detail"] if len(errors) == 1 else "The request has invalid fields."
+        detail = errors[0]["detail"] if len(errors) == 1 else _("The request has invalid fields.")
         body = problem(status_code, code=code, detail=detail, errors=errors)
     else:
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
-        body = problem(status_code, code=code, detail=str(exc.detail))
+        detail = str(exc.detail)
+        if code in CODES and detail == str(getattr(type(exc), "default_detail", None)):
+            # Django REST framework's own words ("Authentication credentials were not
+            # provided.") say less than ours ("send `Authorization: JWT <token>`").
+            detail = str(CODES[code][1])
+        body = problem(status_code, code=code, detail=detail)
     if status_code == 401:
         headers["WWW-Authenticate"] = WWW_AUTHENTICATE
     set_rollback()

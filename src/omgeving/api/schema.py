@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from http import HTTPStatus
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -20,7 +19,9 @@ PROBLEM_SCHEMA = {
     "properties": {
         "type": {"type": "string", "format": "uri",
                  "description": "`urn:omgeving:problem:<code>`."},
-        "title": {"type": "string", "description": "The HTTP status's reason phrase."},
+        "title": {"type": "string", "description": "What the code means, the same for "
+                  "every occurrence (in the request's language): the code's text in the "
+                  "list of codes."},
         "status": {"type": "integer"},
         "detail": {"type": "string", "description": "For people; its wording may change."},
         "code": {"type": "string", "description": "Machine-readable reason: each "
@@ -133,7 +134,7 @@ class AutoSchema(openapi.AutoSchema):
 def _example(code: str) -> dict:
     status, meaning = CODES[code][0], str(CODES[code][1])
     return {"summary": meaning, "value": {
-        "type": f"urn:omgeving:problem:{code}", "title": HTTPStatus(status).phrase,
+        "type": f"urn:omgeving:problem:{code}", "title": meaning,
         "status": status, "detail": meaning, "code": code}}
 
 

@@ -8,7 +8,7 @@ from django.http import HttpResponseNotFound
 from django.utils.translation import gettext as _
 
 from omgeving.api.problems import problem_response
-from omgeving.errors import OrganizationNotFound
+from omgeving.errors import CODES, OrganizationNotFound
 
 from .context import request_context
 from .services import confirm, organization_for_host
@@ -24,11 +24,7 @@ class OrganizationMiddleware:
         except DisallowedHost:
             if not request.path_info.startswith("/api/"):
                 raise
-            return problem_response(
-                400,
-                code="invalid_host",
-                detail=_("This host is not served here."),
-            )
+            return problem_response(400, code="invalid_host", detail=str(CODES["invalid_host"][1]))
         # An API call with a token may start from the process's copy of the organisation:
         # the token check confirms it in the query that loads the token's user.
         organization = organization_for_host(

@@ -23,12 +23,11 @@ from django.contrib.auth import authenticate
 from django.db import connections, router
 
 from omgeving.accounts.models import User
-from omgeving.errors import OrganizationNotFound, TokenError
+from omgeving.errors import CODES, OrganizationNotFound, TokenError
 from omgeving.tenancy.models import Organization
 from omgeving.tenancy.services import remember
 
 ALGORITHM = "HS256"
-INVALID_CREDENTIALS = "Unable to log in with provided credentials."
 
 
 class CredentialsError(Exception):
@@ -203,7 +202,7 @@ def obtain_token(request, username: str, password: str) -> IssuedToken:
     Throttled by omgeving.accounts.lockout (raises LoginRefused)."""
     user = authenticate(request, username=username, password=password, purpose="api")
     if user is None:
-        raise CredentialsError(INVALID_CREDENTIALS)
+        raise CredentialsError(CODES["invalid_credentials"][1])
     return issue_token(user)
 
 
