@@ -206,6 +206,10 @@ class DetailCases:
 
 
 class WriteCases:
+    # Where a created object is read when it is not `detail_path` (a thread's message);
+    # neither: it has no address of its own (a goal's progress), and no Location.
+    created_path: str | None = None
+
     @pytest.mark.django_db
     def test_read_grant_only_cannot_write(self, org_a):
         self.enable(org_a)
@@ -222,11 +226,22 @@ class WriteCases:
         assert response["Content-Type"] == "application/problem+json"
 
     @pytest.mark.django_db
-    def test_create_is_201(self, org_a):
+    def test_create_is_201_with_its_address_and_version(self, org_a):
         self.enable(org_a)
-        response = self.app_client(org_a).post(self.url(), self.create_body(org_a),
-                                               format="json")
+        client = self.app_client(org_a)
+        response = client.post(self.url(), self.create_body(org_a), format="json")
         assert response.status_code == 201, response.content
+        created = response.json()
+        if "version" in created:  # every versioned object shows it, and its ETag says it
+            assert response["ETag"] == f'"{created["version"]}"'
+        read_at = self.created_path or self.detail_path
+        if read_at:
+            assert response["Location"] == read_at.replace("{id}", str(created["id"]))
+            again = client.get(response["Location"])
+            assert again.status_code == 200 and again.json()["id"] == created["id"]
+            assert again.get("ETag") == response.get("ETag")
+            if "version" in created:
+                assert again.json()["version"] == created["version"]
 
 
 class FeatureCases:

@@ -495,6 +495,7 @@ class TestThreadMessages(NestedContentCases, WriteCases):
     routes = ("thread-message-list",)
     grant, write_grant, feature = "messages:read", "messages:write", "messages"
     parent_kind, child_kind, template = "thread", "message", "/api/message-threads/{}/messages/"
+    created_path = "/api/messages/{id}/"
 
     def create_body(self, org):
         return {"author": self.the_parent(org).client_id, "body": "Tot morgen"}

@@ -72,3 +72,19 @@ def test_versions_count_every_change_including_update_fields_saves(org_a):
     services.end_or_remove(relation)  # saves with update_fields
     relation.refresh_from_db()
     assert relation.version == 2
+
+
+def test_every_object_shows_its_version_in_lists_too(api_a, org_a):
+    """A mirror reading a page knows each object's version (its ETag) without a GET each."""
+    joost = make_person(org_a, "joost")
+    api_a.patch(f"/api/users/{joost.pk}/", {"display_name": "Joost"}, format="json")
+    api_a.patch(f"/api/users/{joost.pk}/", {"display_name": "Joost V."}, format="json")
+    listed = {u["username"]: u for u in api_a.get("/api/users/").json()["results"]}
+    detail = api_a.get(f"/api/users/{joost.pk}/")
+    assert listed["joost"]["version"] == detail.json()["version"] == 3
+    assert detail["ETag"] == '"3"'
+    relation = services.save_relation(Relation(organization=org_a, client=joost,
+                                               person=make_person(org_a, "ans", Role.GUARDIAN),
+                                               authorisation=Role.GUARDIAN))
+    [row] = api_a.get("/api/relations/").json()["results"]
+    assert row["id"] == relation.pk and row["version"] == relation.version == 1

@@ -74,7 +74,18 @@ class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
     pass
 
 
-class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+class VersionMixin:
+    """Every object that has a version shows it (its ETag without the quotes), in lists too:
+    a mirror reading a page knows each object's version without a GET each."""
+
+    def get_field_names(self, declared_fields, info):
+        names = list(super().get_field_names(declared_fields, info))
+        if "version" in info.fields and "version" not in names:
+            names.append("version")
+        return names
+
+
+class StrictModelSerializer(VersionMixin, StrictSerializerMixin, serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateField: StrictDateField,
@@ -143,7 +154,7 @@ class ExternalIdField(serializers.CharField):
 # a function of the row in `row_sources`. Fields must represent a value without context (no
 # links, no request): the plan is built once per class and set of hidden fields.
 # (A comment, not a docstring: drf-spectacular would make it the schema's description.)
-class RowsSerializerMixin:
+class RowsSerializerMixin(VersionMixin):
 
     row_sources: dict[str, tuple[tuple[str, ...], object]] = {}
 

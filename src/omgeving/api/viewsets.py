@@ -146,7 +146,13 @@ class ConditionalMixin:
                 raise PreconditionFailed
         return obj
 
+    # The route of one object when it is not this view's own (a thread's messages are read
+    # at /api/messages/{id}/); None: the view's `<basename>-detail`, if there is one.
+    detail_route: str | None = None
+
     def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code == 201:
+            self._created(response)
         etag = getattr(self, "_etag", None)
         if etag and response.status_code == 200:
             if request.method in SAFE_METHODS:
@@ -158,6 +164,22 @@ class ConditionalMixin:
             if etag:
                 response["ETag"] = etag
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+    def _created(self, response) -> None:
+        """`201 Created` names the new object's address (`Location`) and version (`ETag`)."""
+        from django.urls import NoReverseMatch, reverse
+
+        instance = getattr(getattr(response.data, "serializer", None), "instance", None)
+        if getattr(instance, "pk", None) is None:
+            return
+        if getattr(instance, "version", None) is not None:
+            response["ETag"] = _etag(instance)
+        try:
+            response["Location"] = reverse(self.detail_route or f"{self.basename}-detail",
+                                           kwargs={"pk": instance.pk})
+        except NoReverseMatch:
+            pass  # no address of its own (a goal's progress is read in the goal's list)
 
 
 def _etag(obj) -> str:

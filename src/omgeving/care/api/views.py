@@ -155,6 +155,7 @@ class ThreadMessageViewSet(ChildrenMixin, ContentViewSet, ListModelMixin,
 
     model, category = Message, "messages"
     parent_model, parent_field = MessageThread, "thread"
+    detail_route = "message-detail"
     serializer_class = MessageSerializer
     filterset_class = filters.MessageFilterSet
 
