@@ -251,8 +251,11 @@ CODES: dict[str, tuple[int, str]] = {
     "too_many_attempts": (429, _("Too many failed logins; Retry-After says when to try again.")),
     "too_many_requests": (429, _("More request bodies at once from one address than the "
                                  "server takes; Retry-After.")),
+    "too_many_bulk_requests": (429, _("This application already runs as many bulk requests "
+                                      "as it may at once; Retry-After.")),
     "too_many_logins": (429, _("Too many successful logins of this user; Retry-After.")),
     "server_error": (500, _("Unexpected server error; no internals are disclosed.")),
+    "database_busy": (503, _("The database is busy with other writes; Retry-After.")),
     "login_busy": (503, _("Too many password checks at once; Retry-After.")),
 }
 

@@ -17,6 +17,8 @@ OMGEVING_INVITATION_LIFETIME  seconds an invitation link stays valid            
 OMGEVING_CHANGES_RETENTION  seconds change-feed events are kept                 (2592000)
 OMGEVING_IDEMPOTENCY_TTL    seconds an Idempotency-Key and its answer are kept     (86400)
 OMGEVING_IDEMPOTENCY_LEASE  seconds a running key is held; then a retry runs again    (60)
+OMGEVING_BULK_CONCURRENCY   bulk requests of one application at once per process;
+                            more are answered 429                                     (2)
 OMGEVING_CONN_MAX_AGE       seconds a database connection is kept between requests    (60)
 OMGEVING_LOG_LEVEL          root log level                                          (INFO)
 OMGEVING_METRICS_TOKEN      set: GET /metrics with `Bearer <token>` (Prometheus)       (off)
@@ -167,6 +169,7 @@ MIDDLEWARE = [
     "omgeving.accounts.middleware.OTPMiddleware",
     "omgeving.accounts.middleware.MessageMiddleware",
     "omgeving.accounts.middleware.LoginRefusedMiddleware",
+    "omgeving.api.slots.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -316,6 +319,7 @@ JWT_REFRESH_CAP = env_int("OMGEVING_JWT_REFRESH_CAP", 3600)
 IDEMPOTENCY_TTL = env_int("OMGEVING_IDEMPOTENCY_TTL", 24 * 3600)  # seconds a key is kept
 # seconds a running key is held by its request; after a crash a retry runs it again
 IDEMPOTENCY_LEASE = env_int("OMGEVING_IDEMPOTENCY_LEASE", 60)
+BULK_CONCURRENCY = env_int("OMGEVING_BULK_CONCURRENCY", 2)  # per application and process
 CHANGES_RETENTION = env_int("OMGEVING_CHANGES_RETENTION", 30 * 24 * 3600)  # seconds
 INVITATION_LIFETIME = env_int("OMGEVING_INVITATION_LIFETIME", 14 * 24 * 3600)  # seconds
 

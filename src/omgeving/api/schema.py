@@ -86,7 +86,7 @@ class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
 
 # Codes of the frame, by what an operation is (the rest come from the services it calls).
 ANYWHERE = {"too_many_parameters", "invalid_host", "organization_not_found", "not_acceptable",
-            "server_error"}
+            "server_error", "database_busy"}
 AUTHENTICATED = {"unknown_parameter", "not_authenticated", "token_invalid", "token_expired",
                  "token_wrong_organization", "token_revoked", "missing_grant"}
 WITH_BODY = {"parse_error", "nesting_too_deep", "invalid_unicode", "unknown_field",

@@ -27,9 +27,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omgeving.audit import services as audit
-from omgeving.errors import Gone, PreconditionFailed
+from omgeving.errors import Gone, PreconditionFailed, raises
 
-from . import idempotency
+from . import idempotency, slots
+from .problems import problem_response
 from .serializers import BulkAnswerSerializer, RowsSerializerMixin
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -190,6 +191,25 @@ def _etag_in(etag: str, header: str) -> bool:
     """Whether an If-Match / If-None-Match header names this ETag (or is `*`)."""
     candidates = {c.strip().removeprefix("W/") for c in header.split(",")}
     return "*" in candidates or etag in candidates
+
+
+class BulkSlotMixin:
+    """Outermost: a bulk request takes one of its application's slots before any
+    transaction begins (on SQLite a write transaction waits for the one write lock), or is
+    answered 429 at once (api/slots.py)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        actor = _actor(request) if request.method == "POST" and \
+            request.path_info.endswith("/bulk/") else None
+        if actor is None:
+            return super().dispatch(request, *args, **kwargs)
+        try:
+            with slots.bulk_slot(actor.pk):
+                return super().dispatch(request, *args, **kwargs)
+        except slots.TooManyBulkRequests as busy:
+            response = problem_response(429, code=busy.default_code, detail=str(busy.detail))
+            response["Retry-After"] = str(busy.wait)
+            return response
 
 
 class IdempotencyMixin:
@@ -462,6 +482,7 @@ class BulkUpsertMixin:
         "One result per item, in order: `created`, `updated`, `unchanged` (nothing written) "
         "or `error` with `errors`; a bad item does not stop the others.")
     @action(detail=False, methods=["post"], url_path="bulk")
+    @raises("too_many_bulk_requests")
     def bulk(self, request):
         data = request.data
         if not isinstance(data, dict) or set(data) != {"items"} or \
@@ -584,6 +605,7 @@ def _unchanged(instance, data: dict) -> bool:
     return True
 
 
-class OrganizationViewSet(IdempotencyMixin, AccessLogMixin, ConditionalMixin, GrantsMixin,
-                          ServiceDestroyMixin, OrganizationScopedMixin, viewsets.GenericViewSet):
+class OrganizationViewSet(BulkSlotMixin, IdempotencyMixin, AccessLogMixin, ConditionalMixin,
+                          GrantsMixin, ServiceDestroyMixin, OrganizationScopedMixin,
+                          viewsets.GenericViewSet):
     pass
