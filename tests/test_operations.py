@@ -128,3 +128,20 @@ def test_metrics_of_a_live_server_count_every_request_whichever_worker_answered(
     assert counts['omgeving_http_requests_total{method="GET",status="200"}'] == 40
     assert sum(counts.values()) == 40  # refused scrapes are not requests served
     assert 'omgeving_http_request_duration_seconds_count{method="GET"} 40.0' in scrape.text
+
+
+def test_metrics_answer_get_and_head_only(monkeypatch, settings):
+    from omgeving.metrics import MetricsMiddleware
+
+    monkeypatch.setenv("OMGEVING_METRICS_TOKEN", "s3cret")
+    from django.http import HttpResponse
+
+    middleware = MetricsMiddleware(lambda request: HttpResponse("app"))
+    middleware.token = "s3cret"
+    from django.test import RequestFactory
+
+    factory = RequestFactory(HTTP_AUTHORIZATION="Bearer s3cret")
+    for method in ("post", "put", "delete", "patch"):
+        response = middleware(getattr(factory, method)("/metrics"))
+        assert response.status_code == 405 and response["Allow"] == "GET, HEAD", method
+    assert middleware(factory.get("/metrics")).status_code == 200

@@ -66,6 +66,10 @@ class MetricsMiddleware:
         given = request.META.get("HTTP_AUTHORIZATION", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
             return HttpResponseNotFound("Not found.", content_type="text/plain")
+        if request.method not in ("GET", "HEAD"):
+            from django.http import HttpResponseNotAllowed
+
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         from prometheus_client import (
             CONTENT_TYPE_LATEST,
             REGISTRY,

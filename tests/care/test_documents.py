@@ -158,3 +158,13 @@ def test_a_taken_external_id_or_another_refusal_leaves_no_file(api, joost, monke
     assert answer.status_code == 409 and answer.json()["code"] == "conflict"
     assert Document.objects.count() == 1
     assert kept.file.storage.listdir(folder)[1] == [kept.file.name.rsplit("/", 1)[1]]
+
+
+@pytest.mark.parametrize("name, downloaded", [
+    ("x.html", "x.png"), ("foto.PNG", "foto.PNG"), ("noextension", "noextension.png"),
+    (".htaccess", ".htaccess.png")])
+def test_a_download_is_named_with_the_extension_of_its_found_type(api, joost, name, downloaded):
+    made = upload(api, joost, PNG, name=name).json()
+    assert made["content_type"] == "image/png"
+    download = api.get(f"/api/documents/{made['id']}/content/", HTTP_ACCEPT="image/png")
+    assert download["Content-Disposition"] == f'attachment; filename="{downloaded}"'

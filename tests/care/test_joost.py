@@ -195,3 +195,13 @@ def test_ans_and_joost_write_what_the_table_says(api, joost, world):
         "client": j["joost"].pk, "author": j["ans"].pk, "title": "Brief",
         "file": SimpleUploadedFile("b.pdf", PDF)}, format="multipart")
     assert answer.status_code == 403  # a guardian does not see (nor write) documents
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
+                                    "1000-06-01T00:00:00+00:00"])
+def test_a_forged_cursor_with_an_extreme_date_is_400_not_500(api, joost, world, moment):
+    import base64
+
+    forged = base64.urlsafe_b64encode(f"{moment}|0|1".encode()).decode().rstrip("=")
+    answer = api.get(f"/api/users/{joost['pieter'].pk}/timeline/", {"after": forged})
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_cursor"

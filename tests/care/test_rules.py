@@ -288,3 +288,25 @@ def test_external_ids_are_unique_per_organisation(api, joost):
     thread = {"client": j["joost"].pk, "author": j["pieter"].pk, "subject": "x",
               "external_id": "ecd-7"}  # another resource: its own keys
     assert api.post("/api/message-threads/", thread, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2200-01-01", "9999-12-31"])
+def test_dates_lie_between_1900_and_2199(api, joost, day):
+    j = joost
+    report = api.post("/api/reports/", {
+        "client": j["joost"].pk, "author": j["pieter"].pk, "title": "Verslag", "body": "x",
+        "occurred_on": day}, format="json")
+    assert report.status_code == 400 and code(report) == "date_out_of_range", report.content
+    goal = api.post("/api/goals/", {"client": j["joost"].pk, "author": j["pieter"].pk,
+                                    "title": "Fietsen", "target_date": day}, format="json")
+    assert goal.status_code == 400 and code(goal) == "date_out_of_range", goal.content
+    goal = api.post("/api/goals/", {"client": j["joost"].pk, "author": j["pieter"].pk,
+                                    "title": "Fietsen"}, format="json").json()
+    progress = api.post(f"/api/goals/{goal['id']}/progress/", {
+        "score": 5, "author": j["ans"].pk, "recorded_on": day}, format="json")
+    assert progress.status_code == 400 and code(progress) == "date_out_of_range"
+    appointment = api.post("/api/appointments/", {
+        "client": j["joost"].pk, "author": j["pieter"].pk, "title": "Gesprek",
+        "starts_at": f"{day}T09:00:00Z", "ends_at": f"{day}T10:00:00Z"}, format="json")
+    assert appointment.status_code == 400, appointment.content
+    assert code(appointment) == "date_out_of_range"

@@ -278,12 +278,20 @@ def test_unknown_events_are_refused(api, receiver):
     ("http://93.184.216.34/hook", "https"),
     ("https://user:pw@93.184.216.34/hook", "password"),
     ("ftp://93.184.216.34/hook", "https"),
+    ("https://[2002:7f00:1::]/hook", "non-public ipv4"),  # 6to4 around 127.0.0.1
+    ("https://[2002:a9fe:a9fe::]/hook", "metadata"),  # 6to4 around 169.254.169.254
+    ("https://[64:ff9b::a00:1]/hook", "non-public ipv4"),  # NAT64 around 10.0.0.1
+    ("https://[fec0::1]/hook", "site-local"),
+    ("https://93.184.216.34:22/hook", "port 443"),
+    ("https://93.184.216.34:8080/hook", "port 443"),
 ])
 def test_refused_urls_answer_url_not_allowed(api, settings, url, reason):
     settings.WEBHOOK_ALLOW_PRIVATE = settings.WEBHOOK_ALLOW_HTTP = False
     answer = api.post("/api/webhooks/", {"url": url, "events": ["users.*"]}, format="json")
     error = field_error(answer)
     assert error["code"] == "url_not_allowed" and reason in error["detail"].lower(), error
+    if reason in ("loopback", "private", "https", "port 443"):  # the way out for developers
+        assert "OMGEVING_WEBHOOK_ALLOW_" in error["detail"], error
 
 
 def test_metadata_stays_refused_with_private_allowed(api):

@@ -21,6 +21,17 @@ from omgeving.errors import FileRefused, raises
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ALLOWED = (PDF, PNG, JPEG, DOCX)
+EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", DOCX: ".docx"}
+
+
+def download_name(filename: str, content_type: str) -> str:
+    """The uploaded name with the extension of the type found in the file: `x.html` that is
+    a PNG downloads as `x.png`, so no program opens it as what its name claims."""
+    stem, dot, extension = filename.rpartition(".")
+    wanted = EXTENSIONS.get(content_type, "")
+    if dot and f".{extension.lower()}" in (wanted, ".jpeg" if wanted == ".jpg" else wanted):
+        return filename
+    return (stem if dot and stem else filename) + wanted
 
 
 class FileRejected(Exception):

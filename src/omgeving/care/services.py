@@ -55,8 +55,26 @@ def _stored(obj, *fields):
         pk=obj.pk).values(*fields).first() or {}
 
 
-@raises("client_immutable", also=(check_client, check_author))
+DATED = ("starts_at", "ends_at", "target_date", "recorded_on", "occurred_on")
+
+
+@raises("date_out_of_range")
+def _check_dates(obj: Content) -> None:
+    """Dates a writer gives lie between 1900 and 2199, as everywhere in the API (a report
+    of 0001-01-01 or progress of 9999-12-31 is a typo, and breaks sorting and mirrors)."""
+    from omgeving.network.services import EARLIEST, LATEST
+
+    for field in DATED:
+        value = getattr(obj, field, None)
+        day = value.date() if hasattr(value, "date") else value
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise _error(field, _("Dates lie between %(earliest)s and %(latest)s.")
+                         % {"earliest": EARLIEST, "latest": LATEST}, "date_out_of_range")
+
+
+@raises("client_immutable", also=(check_client, check_author, _check_dates))
 def _check(obj: Content, on_behalf_of: User | None, actor: User | None) -> None:
+    _check_dates(obj)
     check_client(obj)
     if obj.pk is None:
         obj.author = on_behalf_of or obj.author

@@ -72,6 +72,9 @@ def _decode(after: str) -> tuple[datetime.datetime, int, int]:
         rank_, pk_ = int(rank), int(pk)
         if moment.tzinfo is None or not 0 <= rank_ < len(SOURCES) or not 0 < pk_ < 2**63:
             raise ValueError(after)
+        moment = moment.astimezone(datetime.UTC)  # an extreme date overflows here, not in SQL
+        if not 1900 <= moment.year <= 2199:
+            raise ValueError(after)
         return moment, rank_, pk_
     except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError):
         raise _error("after", _("A cursor this timeline did not give."),

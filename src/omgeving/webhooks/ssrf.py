@@ -6,9 +6,12 @@ delivery connects to the address that was checked — not to a second lookup. Re
 
 - schemes other than https (http too with OMGEVING_WEBHOOK_ALLOW_HTTP);
 - user:password@ in the URL (a secret in a URL ends up in logs);
-- loopback, private, link-local, multicast, unspecified, reserved and other non-global
-  addresses, also IPv4 inside IPv6 (allowed with OMGEVING_WEBHOOK_ALLOW_PRIVATE, for
+- loopback, private, link-local, site-local, multicast, unspecified, reserved and other
+  non-global addresses, also IPv4 inside IPv6 (mapped, 6to4, Teredo, NAT64: the IPv4
+  address inside must be global too) (allowed with OMGEVING_WEBHOOK_ALLOW_PRIVATE, for
   development and the tests);
+- ports other than 443 (allowed with OMGEVING_WEBHOOK_ALLOW_PRIVATE or _ALLOW_HTTP, for
+  development: a webhook is no port scanner of the internet);
 - cloud metadata endpoints, always — even with OMGEVING_WEBHOOK_ALLOW_PRIVATE;
 - a name that resolves to several addresses of which any one is refused.
 """
@@ -54,15 +57,32 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded(ip) -> list:
+    """The IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    inside = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if ip in NAT64:
+        inside.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [a for a in inside if a is not None]
+
+
 def address_refusal(address: str) -> str | None:
     """Why this address may not be called, or None."""
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    if ip in METADATA:
+    if ip in METADATA or any(a in METADATA for a in _embedded(ip)):
         return _("a cloud metadata address")
     if settings.WEBHOOK_ALLOW_PRIVATE:
         return None
+    if any(not a.is_global for a in _embedded(ip)):
+        return _("an IPv6 address carrying a non-public IPv4 address")
+    if isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local:
+        return _("a site-local address")
     for attribute, reason in (("is_loopback", _("a loopback address")),
                               ("is_link_local", _("a link-local address")),
                               ("is_multicast", _("a multicast address")),
@@ -85,7 +105,8 @@ def check(url: str) -> Target:
         raise Refused(_("Not a valid URL.")) from exc
     allowed = ("https", "http") if settings.WEBHOOK_ALLOW_HTTP else ("https",)
     if parts.scheme not in allowed:
-        raise Refused(_("Only https URLs are allowed."))
+        raise Refused(_("Only https URLs are allowed (for a receiver under development, the "
+                        "server's operator can allow http with OMGEVING_WEBHOOK_ALLOW_HTTP=1)."))
     if parts.username is not None or parts.password is not None:
         raise Refused(_("A URL with a user name or password is not allowed."))
     host = (parts.hostname or "").rstrip(".")
@@ -94,6 +115,10 @@ def check(url: str) -> Target:
     if host in METADATA_NAMES:
         raise Refused(_("The host is %(reason)s.") % {"reason": _("a cloud metadata address")})
     port = port or (443 if parts.scheme == "https" else 80)
+    if port != 443 and not (settings.WEBHOOK_ALLOW_PRIVATE or settings.WEBHOOK_ALLOW_HTTP):
+        raise Refused(_("Only port 443 is allowed (for a receiver under development, the "
+                        "server's operator can allow others with "
+                        "OMGEVING_WEBHOOK_ALLOW_PRIVATE=1)."))
     try:
         addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
@@ -103,6 +128,8 @@ def check(url: str) -> Target:
     for address in addresses:
         reason = address_refusal(address)
         if reason:
-            raise Refused(_("The host is %(reason)s (%(address)s).")
+            raise Refused(_("The host is %(reason)s (%(address)s). For a receiver under "
+                            "development, the server's operator can allow private and "
+                            "loopback addresses with OMGEVING_WEBHOOK_ALLOW_PRIVATE=1.")
                           % {"reason": reason, "address": address})
     return Target(parts.scheme, host, port, addresses[0])

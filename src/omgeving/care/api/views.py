@@ -25,7 +25,7 @@ from omgeving.errors import raises
 from omgeving.network.access import CONTENT
 
 from .. import services, timeline
-from ..files import ALLOWED
+from ..files import ALLOWED, download_name
 from ..models import (
     Appointment,
     Document,
@@ -239,14 +239,16 @@ class DocumentViewSet(ContentViewSet, ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(summary="Download a document's file",
                    responses={(200, media): OpenApiTypes.BINARY for media in ALLOWED},
                    description="The file as uploaded, as an attachment (`Content-Disposition: "
-                   "attachment`), `Cache-Control: no-store`, never inline. A read of the "
+                   "attachment`, the uploaded name with the extension of the type found in "
+                   "the file), `Cache-Control: no-store`, never inline. A read of the "
                    "client's documents in the access log.")
     @action(detail=True, methods=["get"], renderer_classes=[FileRenderer])
     @raises("deleted")  # the document's own address answers 410 once deleted, so does this
     def content(self, request, pk=None):
         document = self.get_object()
         response = FileResponse(document.file.open("rb"), as_attachment=True,
-                                filename=document.filename,
+                                filename=download_name(document.filename,
+                                                       document.content_type),
                                 content_type=document.content_type)
         response["Cache-Control"] = "no-store"
         response["Content-Security-Policy"] = "sandbox; default-src 'none'"
