@@ -210,3 +210,34 @@ class FakeRequest:
 def test_client_ip_trusts_only_the_configured_proxies(proxies, remote, forwarded, expected):
     with override_settings(TRUSTED_PROXIES=proxies):
         assert client_ip(FakeRequest(remote, forwarded)) == expected
+
+
+def test_an_ipv6_guesser_is_counted_by_its_64_not_by_each_address(org_a, app_a):
+    """One host holds a whole /64: five guesses from five of its addresses lock the /64."""
+    answers = [login(org_a, "api", "wrong", ip=f"2001:db8:5:6::{n:x}") for n in range(1, 7)]
+    assert [r.status_code for r in answers] == [400, 400, 400, 400, 400, 429]
+    assert_locked(login(org_a, "api", APP_PASSWORD, ip="2001:db8:5:6:ffff::1"))
+    assert login(org_a, "api", APP_PASSWORD, ip="2001:db8:5:7::1").status_code == 200
+
+
+def test_counters_that_count_nothing_are_pruned_by_the_sweep(org_a, app_a):
+    import datetime
+
+    from django.utils import timezone
+
+    from omgeving.accounts.models import KnownLoginAddress
+    from omgeving.webhooks.delivery import sweep
+    from omgeving.webhooks.models import SweepSchedule
+
+    for n in range(3):
+        login(org_a, "api", "wrong", ip=f"198.51.100.{n}")
+    login(org_a, "api", APP_PASSWORD, ip="192.0.2.1")
+    assert LoginThrottle.objects.exists() and KnownLoginAddress.objects.exists()
+    later = timezone.now() + datetime.timedelta(days=31)
+    with time_machine.travel(later):
+        login(org_a, "nobody", "wrong", ip="203.0.113.9")  # a counter of now stays
+        SweepSchedule.objects.create(pk=1, next_run_at=timezone.now())
+        sweep()
+        assert set(LoginThrottle.objects.values_list("ip", flat=True)) == {"203.0.113.9",
+                                                                          None}
+        assert not KnownLoginAddress.objects.exists()

@@ -24,6 +24,8 @@ body for known and unknown usernames, and `Retry-After` on the 429.
   administrator): a login from elsewhere is refused like a wrong password and is never
   counted, so nobody outside those ranges can lock it.
 - A success clears its username + address counter.
+- An IPv6 address counts as its /64; counters whose window and lock are over, and known
+  addresses older than 30 days, are pruned by the worker's sweep (`prune()`).
 - `omgeving lockout reset --org SLUG --username U` clears a username's counters; the
   organisation's administrators see and clear their lockouts in the admin.
 """
@@ -90,7 +92,35 @@ def _key(organization, scope: str, username: str = "", ip: str | None = None) ->
             "ip": ip or None}
 
 
+def counted_address(ip: str | None) -> str | None:
+    """The address a counter counts: an IPv4 address itself, an IPv6 address's /64 (one
+    host usually holds a whole /64 and can use a new address for every guess)."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
+
+
+def prune() -> int:
+    """Remove counters whose window and lock are over and known addresses older than the
+    days they count for (the worker's sweep calls this); how many rows went."""
+    now = timezone.now()
+    longest = max(rule.window for rule in rules().values())
+    counters, _ = LoginThrottle.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=now),
+        window_start__lt=now - datetime.timedelta(seconds=longest)).delete()
+    known, _ = KnownLoginAddress.objects.filter(
+        last_success__lt=now - datetime.timedelta(days=settings.LOGIN_KNOWN_DAYS)).delete()
+    return counters + known
+
+
 def _counters(organization, username: str, ip: str | None) -> dict[str, dict]:
+    ip = counted_address(ip)
     return {
         "user-address": _key(organization, "user-address", username, ip),
         "user": _key(organization, "user", username),
@@ -154,7 +184,7 @@ def succeeded(user, ip: str | None) -> None:
     and refuse (TooManyLogins) a user who logs in far more often than an integration needs."""
     organization = user.organization
     LoginThrottle.objects.filter(key=_key(organization, "user-address", user.username,
-                                          ip)["key"]).delete()
+                                          counted_address(ip))["key"]).delete()
     if ip:
         KnownLoginAddress.objects.update_or_create(user=user, ip=ip,
                                                    defaults={"last_success": timezone.now()})
