@@ -310,3 +310,25 @@ def test_dates_lie_between_1900_and_2199(api, joost, day):
         "starts_at": f"{day}T09:00:00Z", "ends_at": f"{day}T10:00:00Z"}, format="json")
     assert appointment.status_code == 400, appointment.content
     assert code(appointment) == "date_out_of_range"
+
+
+def test_deleted_content_is_read_with_the_grant_deleted_only(org_a, api, joost):
+    from omgeving.accounts.grants import Grant
+    from omgeving.tokens.services import issue_token
+
+    from ..helpers import client_for, make_app
+
+    j = joost
+    made = api.post("/api/reports/", {"client": j["joost"].pk, "author": j["pieter"].pk,
+                                      "title": "Verslag", "body": "Vertrouwelijk."},
+                    format="json").json()
+    assert api.delete(f"/api/reports/{made['id']}/").status_code == 204
+    everything = [g for g in Grant.values if g != "deleted"]
+    reader = client_for(org_a, issue_token(make_app(org_a, "lezer", grants=everything)).token)
+    refused = reader.get("/api/reports/", {"include_deleted": "true"})
+    assert refused.status_code == 403 and code(refused) == "missing_grant"
+    assert "'deleted'" in refused.json()["detail"]
+    assert "Vertrouwelijk." not in refused.content.decode()
+    assert reader.get("/api/reports/").json()["results"] == []  # live ones: no grant needed
+    listed = api.get("/api/reports/", {"include_deleted": "true"}).json()["results"]
+    assert [r["body"] for r in listed] == ["Vertrouwelijk."]  # the ECD's app holds it

@@ -45,6 +45,8 @@ class Grant(models.TextChoices):
     BSN = "bsn", _("BSN — read and write the citizen service number")
     AUDIT = "audit", _("Access log — read")
     WEBHOOKS = "webhooks", _("Webhooks — subscribe to events of what the application may read")
+    DELETED = "deleted", _("Deleted content — read the text of deleted messages, reports and "
+                           "other content (lists with ?include_deleted=true)")
 
 
 def for_action(family: str, safe: bool) -> str:

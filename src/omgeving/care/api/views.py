@@ -17,7 +17,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from omgeving.accounts.grants import for_action
+from omgeving.accounts.grants import Grant, for_action
 from omgeving.accounts.models import User
 from omgeving.api.converters import MAX_ID
 from omgeving.api.viewsets import ListModelMixin, OrganizationViewSet, UpsertMixin
@@ -68,6 +68,17 @@ class ContentViewSet(OrganizationViewSet):
 
     def audit_subjects(self, obj):
         return [User(pk=obj.client_id)]
+
+    def initial(self, request, *args, **kwargs):
+        """What was deleted is not handed to every reader: `?include_deleted=true` on content
+        needs the grant `deleted` (a mirror learns of deletions from the change feed and
+        the 410 at the object's address, without the text)."""
+        super().initial(request, *args, **kwargs)
+        if request.query_params.get("include_deleted") == "true" and \
+                not request.user.has_grant(Grant.DELETED):
+            raise exceptions.PermissionDenied(
+                _("This application lacks the grant 'deleted' needed to read deleted content "
+                  "(?include_deleted=true)."), code="missing_grant")
 
     def get_base_queryset(self, queryset):
         if self.model in (MessageThread, Appointment):
