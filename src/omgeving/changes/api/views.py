@@ -36,6 +36,10 @@ class ChangesView(APIView):
         query = ChangesQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         readable = services.readable_resources(request.user)
+        if not readable:  # nothing to read: not even the feed's position (its activity)
+            raise exceptions.PermissionDenied(_(
+                "The change feed needs a read grant of at least one resource."),
+                code="missing_grant")
         wanted = readable
         if "resource" in query.validated_data:
             asked = [r.strip() for r in query.validated_data["resource"].split(",")]
