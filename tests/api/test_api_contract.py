@@ -125,9 +125,14 @@ class TestChanges(ResourceCases):
 
     @pytest.mark.django_db
     def test_missing_grant_is_403(self, org_a):
-        """The feed needs no grant of its own: it shows what the application may read."""
+        """The feed needs no grant of its own: it shows what the application may read, and
+        an application that may read nothing is refused (its cursor would count the
+        organisation's activity)."""
         self.make(org_a)
         response = self.app_client(org_a, grants=[]).get(self.list_path)
+        assert response.status_code == 403 and response.json()["code"] == "missing_grant"
+        reader = self.app_client(org_a, grants=["goals:read"], username="goals")
+        response = reader.get(self.list_path)
         assert response.status_code == 200 and response.json()["results"] == []
 
 

@@ -168,3 +168,37 @@ def test_a_download_is_named_with_the_extension_of_its_found_type(api, joost, na
     assert made["content_type"] == "image/png"
     download = api.get(f"/api/documents/{made['id']}/content/", HTTP_ACCEPT="image/png")
     assert download["Content-Disposition"] == f'attachment; filename="{downloaded}"'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_left_by_a_rolled_back_upload_is_removed_by_the_sweep(api, joost, monkeypatch):
+    """The file is stored before the row; when the request's transaction rolls back after
+    that (here the access log cannot be written: 500) no row points to it. The worker's
+    sweep removes such files once they are an hour old, and never a document's own."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from omgeving.audit import services as audit
+    from omgeving.webhooks.delivery import sweep
+    from omgeving.webhooks.models import SweepSchedule
+
+    kept = Document.objects.get(pk=upload(api, joost, PDF).json()["id"])
+    folder = f"documents/{joost['joost'].organization_id}"
+
+    def log_down(**kwargs):
+        raise RuntimeError("the access log is down")
+
+    monkeypatch.setattr(audit, "record", log_down)
+    api.raise_request_exception = False  # the 500 as a client sees it
+    assert upload(api, joost, PNG).status_code == 500
+    monkeypatch.undo()
+    stored = kept.file.storage.listdir(folder)[1]
+    assert len(stored) == 2 and Document.objects.count() == 1  # one file nobody points to
+    SweepSchedule.objects.create(pk=1, next_run_at=timezone.now())
+    sweep()
+    assert len(kept.file.storage.listdir(folder)[1]) == 2  # too young: maybe still uploading
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=2)):
+        sweep()
+    assert kept.file.storage.listdir(folder)[1] == [kept.file.name.rsplit("/", 1)[1]]

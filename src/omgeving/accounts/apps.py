@@ -9,8 +9,12 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from omgeving.changes.services import register
+        from omgeving.tenancy import housekeeping
 
+        from . import lockout
         from .models import User
+
+        housekeeping.register("login counters", lockout.prune)
 
         # A login's hash upgrade, last_login and token version are not changes of the person.
         register(User, "users", grant_family="users",

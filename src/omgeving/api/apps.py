@@ -8,4 +8,8 @@ class ApiConfig(AppConfig):
     verbose_name = _("API")
 
     def ready(self):
-        from . import schema  # noqa: F401  (registers the OpenAPI authentication extension)
+        from omgeving.tenancy import housekeeping
+
+        from . import idempotency, schema  # noqa: F401  (schema: the OpenAPI extension)
+
+        housekeeping.register("idempotency keys", idempotency.prune)

@@ -9,8 +9,12 @@ class CareConfig(AppConfig):
 
     def ready(self):
         from omgeving.changes.services import register
+        from omgeving.tenancy import housekeeping
 
+        from . import files
         from . import models as m
+
+        housekeeping.register("orphaned document files", files.remove_orphans)
 
         for model, resource in ((m.MessageThread, "message-threads"), (m.Message, "messages"),
                                 (m.Appointment, "appointments"), (m.Goal, "goals"),

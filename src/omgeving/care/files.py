@@ -94,3 +94,39 @@ def check_file(file) -> tuple[str, int, str]:
         digest.update(chunk)
     file.seek(0)
     return content_type, size, digest.hexdigest()
+
+
+ORPHAN_AGE = 3600  # seconds: an upload still in its request is never taken for an orphan
+
+
+def remove_orphans(now=None) -> int:
+    """Remove stored files that no document row points to and that are older than an hour:
+    what an upload left when its request's transaction rolled back after the file was
+    stored, or the process died in between (health data is not kept unreachable). Returns
+    how many files went."""
+    import datetime
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from .models import Document
+
+    now = now or timezone.now()
+    before = now - datetime.timedelta(seconds=ORPHAN_AGE)
+    removed = 0
+    try:
+        organizations, _ = default_storage.listdir("documents")
+    except FileNotFoundError:
+        return 0
+    for folder in organizations:
+        names = [f"documents/{folder}/{n}" for n in default_storage.listdir(
+            f"documents/{folder}")[1]]
+        for start in range(0, len(names), 500):
+            batch = names[start:start + 500]
+            kept = set(Document.all_objects.all_organizations().filter(
+                file__in=batch).values_list("file", flat=True))
+            for name in batch:
+                if name not in kept and default_storage.get_modified_time(name) < before:
+                    default_storage.delete(name)
+                    removed += 1
+    return removed

@@ -288,8 +288,8 @@ class _Session:
 def sweep() -> int:
     """Wake every active subscription that has something due and no live worker: behind
     the feed, a retry whose time came, or a ping/redelivery waiting. Prune old deliveries,
-    finished task rows, expired Idempotency-Keys and login counters. Queues the next sweep. Returns how
-    many were woken."""
+    finished task rows, and run the apps' housekeeping (tenancy/housekeeping.py). Queues
+    the next sweep. Returns how many were woken."""
     now = timezone.now()
     interval = datetime.timedelta(seconds=settings.WEBHOOK_SWEEP_INTERVAL)
     claimed = SweepSchedule.objects.filter(pk=1, next_run_at__lte=now + interval / 2).update(
@@ -310,11 +310,9 @@ def sweep() -> int:
     retention = now - datetime.timedelta(seconds=settings.CHANGES_RETENTION)
     WebhookDelivery.objects.all_organizations().filter(created__lt=retention).delete()
     _prune_task_rows(now - datetime.timedelta(hours=1))
-    from omgeving.accounts import lockout
-    from omgeving.api.idempotency import prune
+    from omgeving.tenancy import housekeeping
 
-    prune()  # expired Idempotency-Keys of every organisation (their answers, too)
-    lockout.prune()  # login counters that count nothing any more
+    housekeeping.run()  # expired Idempotency-Keys, old login counters, orphaned files
     return woken
 
 
