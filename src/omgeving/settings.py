@@ -366,6 +366,8 @@ REST_FRAMEWORK = {
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
 
+from omgeving.api.schema_tags import TAGS  # noqa: E402  (data only)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Omgeving API",
     "DESCRIPTION": (
@@ -395,6 +397,7 @@ SPECTACULAR_SETTINGS = {
         "InvitationStateEnum": "omgeving.network.models.Invitation.State",
         "ContentCategoryEnum": "omgeving.network.access.CONTENT",
     },
+    "TAGS": [{"name": name, "description": description} for name, description in TAGS],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "omgeving.api.schema.add_problem_responses",

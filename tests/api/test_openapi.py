@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,30 @@ def test_problem_examples_differ_per_status_and_code():
     assert {"client_to_client", "not_a_client", "self_relation"} <= set(
         responses["400"]["content"]["application/problem+json"]["examples"])
     assert "username_taken" not in responses["409"]["description"]  # a relation never says it
+
+
+def test_the_schema_reads_well():
+    """Deliberate tag order (tokens first, deprecated last, every tag listed), a summary on
+    every operation, English articles and plurals, pagination examples of this API."""
+    import re
+
+    import yaml
+
+    from omgeving.api.schema_tags import TAGS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml").read_text()
+    schema = yaml.safe_load(text)
+    order = [t["name"] for t in schema["tags"]]
+    assert order == [name for name, _ in TAGS]
+    assert order[:3] == ["token-auth", "token-refresh", "token-verify"]
+    assert order[-2:] == ["api-token-auth", "api-token-refresh"]
+    used = {tag for item in schema["paths"].values() for op in item.values()
+            for tag in op.get("tags", [])}
+    assert used <= set(order), used - set(order)
+    summaries = [op.get("summary", "") for item in schema["paths"].values()
+                 for op in item.values()]
+    assert all(summaries), "an operation without a summary"
+    for summary in summaries:
+        assert not re.search(r"\ba [aeio]", summary), summary
+        assert not re.search(r"(statuss|ys)\b", summary), summary
+    assert "api.example.org" not in text

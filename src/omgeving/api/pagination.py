@@ -130,6 +130,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
         answer["properties"]["count"]["description"] = (
             "All matching objects: always with page numbers; with a cursor only when asked "
             "with count=true.")
+        # This API's own links, not DRF's http://api.example.org/accounts/?page=4.
+        answer["properties"]["next"]["example"] = (
+            "https://demo.example.org/api/users/?cursor=cD0xMjM%3D")
+        answer["properties"]["previous"]["example"] = (
+            "https://demo.example.org/api/users/?cursor=cj0xJnA9MTAx")
         return answer
 
     def get_schema_operation_parameters(self, view):

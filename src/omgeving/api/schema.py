@@ -84,6 +84,18 @@ class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
         }
 
 
+def a(noun: str) -> str:
+    """`a goal`, `an appointment` (summaries of generated operations)."""
+    return f"{'an' if noun[:1] in 'aeio' else 'a'} {noun}"
+
+
+def plural(noun: str) -> str:
+    """`goals`, `families`, `care statuses`."""
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith("s") else "s")
+
+
 # Codes of the frame, by what an operation is (the rest come from the services it calls).
 ANYWHERE = {"too_many_parameters", "invalid_host", "organization_not_found", "not_acceptable",
             "server_error", "database_busy"}

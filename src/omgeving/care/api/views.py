@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from omgeving.accounts.grants import Grant, for_action
 from omgeving.accounts.models import User
 from omgeving.api.converters import MAX_ID
+from omgeving.api.schema import a, plural
 from omgeving.api.viewsets import ListModelMixin, OrganizationViewSet, UpsertMixin
 from omgeving.errors import raises
 from omgeving.network.access import CONTENT
@@ -130,17 +131,17 @@ def _schema(noun: str, *, delete=True, update=True):
 
     def decorate(cls):
         answer = cls.serializer_class
-        views = {"list": extend_schema(summary=f"List {noun}s"),
+        views = {"list": extend_schema(summary=f"List {plural(noun)}"),
                  "retrieve": extend_schema(summary=f"Get one {noun}"),
-                 "create": extend_schema(summary=f"Create a {noun}",
+                 "create": extend_schema(summary=f"Create {a(noun)}",
                                          responses={201: answer, **CONFLICT})}
         if update:
-            views["update"] = extend_schema(summary=f"Replace a {noun}",
+            views["update"] = extend_schema(summary=f"Replace {a(noun)}",
                                             responses={200: answer, **CONFLICT})
-            views["partial_update"] = extend_schema(summary=f"Change a {noun}",
+            views["partial_update"] = extend_schema(summary=f"Change {a(noun)}",
                                                     responses={200: answer, **CONFLICT})
         if delete:
-            views["destroy"] = extend_schema(summary=f"Delete a {noun}", description=DELETE)
+            views["destroy"] = extend_schema(summary=f"Delete {a(noun)}", description=DELETE)
         return extend_schema_view(**views)(cls)
 
     return decorate

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omgeving.accounts.models import User
+from omgeving.api.schema import a, plural
 from omgeving.api.viewsets import (
     BulkUpsertMixin,
     ListModelMixin,
@@ -75,15 +76,15 @@ def _crud_schema(noun: str, delete: str):
     def decorate(cls):
         answer = cls.serializer_class
         return extend_schema_view(
-            list=extend_schema(summary=f"List {noun}s"),
+            list=extend_schema(summary=f"List {plural(noun)}"),
             retrieve=extend_schema(summary=f"Get one {noun}"),
-            create=extend_schema(summary=f"Create a {noun}",
+            create=extend_schema(summary=f"Create {a(noun)}",
                                  responses={201: answer, **CONFLICT}),
-            update=extend_schema(summary=f"Replace a {noun}",
+            update=extend_schema(summary=f"Replace {a(noun)}",
                                  responses={200: answer, **CONFLICT}),
-            partial_update=extend_schema(summary=f"Change a {noun}",
+            partial_update=extend_schema(summary=f"Change {a(noun)}",
                                          responses={200: answer, **CONFLICT}),
-            destroy=extend_schema(summary=f"Delete a {noun}", description=delete,
+            destroy=extend_schema(summary=f"Delete {a(noun)}", description=delete,
                                   responses={204: None, **CONFLICT}),
         )(cls)
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +14,13 @@ from ..models import Webhook, WebhookDelivery
 from .serializers import WebhookDeliverySerializer, WebhookSecretSerializer, WebhookSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List the application's webhooks"),
+    create=extend_schema(summary="Subscribe a webhook (the signing secret is shown once)"),
+    retrieve=extend_schema(summary="Get one webhook"),
+    partial_update=extend_schema(summary="Change a webhook (URL, events, description, on/off)"),
+    destroy=extend_schema(summary="Delete a webhook"),
+)
 class WebhookViewSet(OrganizationViewSet, ListModelMixin, mixins.RetrieveModelMixin,
                      mixins.CreateModelMixin, mixins.UpdateModelMixin,
                      mixins.DestroyModelMixin):
@@ -57,6 +64,7 @@ class WebhookViewSet(OrganizationViewSet, ListModelMixin, mixins.RetrieveModelMi
         return Response(WebhookDeliverySerializer(delivery).data, status=202)
 
 
+@extend_schema_view(list=extend_schema(summary="List a webhook's deliveries, newest first"))
 class WebhookDeliveryViewSet(OrganizationViewSet, ListModelMixin):
     """What was sent to one of the application's webhooks, newest first: attempts, the last
     status code, duration and error, and when the next retry is due."""
