@@ -258,3 +258,23 @@ def test_odd_but_valid_looking_date_times_are_handled(api_a, value):
     assert response.status_code in (200, 400)
     assert response.status_code == 200 or response.json()["errors"][0]["field"] == \
         "modified_since"
+
+
+def test_display_name_is_filled_from_first_and_last_name_when_empty(api_a):
+    made = api_a.post("/api/users/", {"username": "joost", "roles": ["CLIENT"],
+                                      "first_name": "Joost", "last_name": "de Vries"},
+                      format="json").json()
+    assert made["display_name"] == "Joost de Vries"
+    renamed = api_a.patch(f"/api/users/{made['id']}/", {"last_name": "Jansen"},
+                          format="json").json()
+    assert renamed["display_name"] == "Joost Jansen"  # a made one follows the name
+    chosen = api_a.post("/api/users/", {"username": "ans", "roles": ["GUARDIAN"],
+                                        "first_name": "Ans", "display_name": "Mama Ans"},
+                        format="json").json()
+    assert chosen["display_name"] == "Mama Ans"  # a chosen one is kept
+    assert api_a.patch(f"/api/users/{chosen['id']}/", {"first_name": "Anna"},
+                       format="json").json()["display_name"] == "Mama Ans"
+    bulk = api_a.post("/api/users/bulk/", {"items": [{
+        "external_id": "e1", "username": "tim", "roles": ["EXTERNAL"], "last_name": "Bakker"}]},
+        format="json").json()["results"][0]
+    assert api_a.get(f"/api/users/{bulk['id']}/").json()["display_name"] == "Bakker"

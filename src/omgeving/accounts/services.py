@@ -101,6 +101,20 @@ def check_unique(user: User) -> None:
         raise _taken("external_id")
 
 
+def _derived_name(first: str | None, last: str | None) -> str:
+    return " ".join(n.strip() for n in (first, last) if n and n.strip())
+
+
+def _rederive_display_name(user: User) -> None:
+    """A display name that was made from the first and last name follows them when they
+    change (one that someone chose stays as chosen)."""
+    stored = User.objects.all_organizations().filter(pk=user.pk).values(
+        "first_name", "last_name", "display_name").first()
+    if stored and stored["display_name"] == user.display_name and stored["display_name"] == \
+            _derived_name(stored["first_name"], stored["last_name"]):
+        user.display_name = ""
+
+
 def _prepare(user: User, *, roles: Iterable[str] | None, password: str | None) -> None:
     """The rules of a user that need no database: role types, grants and networks of
     applications, the password, every field's own validation."""
@@ -111,6 +125,8 @@ def _prepare(user: User, *, roles: Iterable[str] | None, password: str | None) -
         raise ValidationError(_("A user needs at least one role type."), code="role_required")
     if user.external_id == "":
         user.external_id = None
+    if not (user.display_name or "").strip():  # what lists and the portal show
+        user.display_name = _derived_name(user.first_name, user.last_name)
     user.grants = grants_module.clean(user.grants) if user.is_application else []
     user.allowed_networks = (clean_networks(user.allowed_networks) if user.is_application
                              else [])
@@ -140,6 +156,8 @@ def save_user(
     user: User, *, roles: Iterable[str] | None = None, password: str | None = None
 ) -> User:
     """Validate and save `user` (new or existing), applying `roles` and `password` if given."""
+    if user.pk is not None:
+        _rederive_display_name(user)
     _prepare(user, roles=roles, password=password)
     check_unique(user)
     check_network(user)
