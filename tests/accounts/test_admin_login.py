@@ -184,3 +184,30 @@ def test_the_lockout_answer_is_an_admin_page_in_the_admins_words(org_a):
         assert response.status_code == 429 and response["Content-Type"].startswith("text/html")
         assert words in page and 'id="site-name"' in page, page[:500]
         assert "token" not in page.lower()  # not the API's advice
+
+
+def test_the_login_page_speaks_the_administrators_language(org_a):
+    """No "OTP Token", no device select and no "Get OTP Challenge" (not even after a wrong
+    code): username, password and the code of the authenticator app, in Dutch or English;
+    the index names authenticator apps, and the user form role types and grants."""
+    from django.test import Client
+
+    user, device = admin_of(org_a)
+    client = Client(HTTP_HOST="org-a.localhost", HTTP_ACCEPT_LANGUAGE="nl")
+    wrong = str((int(totp_code(device)) + 1) % 1_000_000).zfill(6)
+    for page in (client.get("/admin/login/"), client.post("/admin/login/", {
+            "username": "beheer", "password": ADMIN_PASSWORD, "otp_token": wrong})):
+        text = page.content.decode()
+        assert "Code uit uw authenticator-app" in text
+        for english in ("OTP Token", "OTP Device", "otp_device", "Get OTP Challenge",
+                        "otp_challenge"):
+            assert english not in text, english
+    device.refresh_from_db()
+    device.throttle_reset()
+    client.post("/admin/login/?next=/admin/", {"username": "beheer", "password": ADMIN_PASSWORD,
+                                               "otp_token": totp_code(device)})
+    index = client.get("/admin/").content.decode()
+    assert "Authenticator-apps" in index and "TOTP devices" not in index
+    form = client.get("/admin/accounts/user/add/").content.decode()
+    assert "Roltypes:" in form and "Rechten:" in form
+    assert "Roles:" not in form and "Grants:" not in form

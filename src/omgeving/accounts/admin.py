@@ -37,6 +37,7 @@ ADMIN_SENSITIVE = ("bsn", "date_of_birth")
 class UserAdminForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         choices=Role.choices, widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Role types"),
         help_text=lazy(lambda: format_html(
             "{}{}", _("At most one default authorisation (Client … External), with or "
                       "without Administrator; Application stands alone."),
@@ -45,6 +46,7 @@ class UserAdminForm(forms.ModelForm):
     )
     grants = forms.MultipleChoiceField(
         choices=Grant.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        label=gettext_lazy("Grants"),
         help_text=gettext_lazy("Application users only: what the application may read and "
                                "write through the API. A new application holds none."),
     )

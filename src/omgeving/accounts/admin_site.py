@@ -22,7 +22,7 @@ def is_platform_request(request) -> bool:
 
 class LoginForm(OTPAdminAuthenticationForm):
     """Username, password and the authenticator's code on one page. With a single device (the
-    usual case) it is taken without asking; with several, the form asks which.
+    usual case) it is taken without asking; with several, the code is tried against each.
 
     A sign-in succeeds for the lockout (its counters cleared, its address remembered as the
     user's, its count of successes raised) only after the second factor: a right password
@@ -46,12 +46,10 @@ class LoginForm(OTPAdminAuthenticationForm):
         return data
 
     def _chosen_device(self, user):
-        device = super()._chosen_device(user)
-        if device is None:
-            devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True)[:2])
-            if len(devices) == 1:
-                device = devices[0]
-        return device
+        """No device is chosen on the page: with one it is that one, with several the code
+        is tried against each (django-otp's match_token)."""
+        devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True)[:2])
+        return devices[0] if len(devices) == 1 else None
 
 
 class PlatformOnly:
@@ -95,6 +93,7 @@ AUDIENCES = {
 
 class OmgevingAdminSite(OTPAdminSite):
     login_form = LoginForm
+    login_template = "admin/omgeving_login.html"
 
     site_header = gettext_lazy("Omgeving — functional management")
     site_title = "Omgeving"
@@ -120,6 +119,16 @@ class OmgevingAdminSite(OTPAdminSite):
         if organization is None:
             return user.is_superuser and user.organization_id is None
         return user.is_administrator and user.organization_id == organization.pk
+
+    def get_app_list(self, request, app_label=None):
+        """django-otp names its model "TOTP device" in English only: here it is what an
+        administrator has, an authenticator app."""
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            for model in app["models"]:
+                if model["object_name"] == "TOTPDevice":
+                    model["name"] = _("Authenticator apps")
+        return apps
 
     def each_context(self, request):
         context = super().each_context(request)
