@@ -158,3 +158,18 @@ def test_user_create_then_grant_is_the_whole_set_up(monkeypatch, capsys):
     api.credentials(HTTP_AUTHORIZATION=f"JWT {token}")
     assert api.post("/api/users/", {"username": "joost", "roles": ["CLIENT"]},
                     format="json").status_code == 201
+
+
+def test_the_help_and_the_readme_name_every_feature(capsys):
+    from pathlib import Path
+
+    from omgeving.tenancy.models import FEATURES
+
+    with pytest.raises(SystemExit):
+        cli(["org", "features", "-h"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert len(FEATURES) == 8
+    for name in FEATURES:
+        assert name in help_text, name
+        assert f"`{name}`" in readme, name

@@ -351,6 +351,12 @@ def _warn_about_secret() -> None:
               "on every server.", file=sys.stderr, flush=True)
 
 
+def feature_names() -> tuple[str, ...]:
+    from omgeving.tenancy.features import FEATURES
+
+    return FEATURES
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omgeving", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -366,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     features = org_sub.add_parser(
         "features", help="switch features on or off; prints every switch",
         description="Features off answer 404 feature_disabled in the API and are hidden in "
-                    "the admin. Names: families, care_status, invitations.")
+                    f"the admin. Names: {', '.join(feature_names())}.")
     features.add_argument("slug")
     features.add_argument("--on", nargs="+", metavar="NAME", help="features to switch on")
     features.add_argument("--off", nargs="+", metavar="NAME", help="features to switch off")

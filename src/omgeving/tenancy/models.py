@@ -25,8 +25,7 @@ def validate_not_reserved(slug: str) -> None:
 
 
 # The switches of Organization below, by the name the API, the CLI and the error codes use.
-FEATURES = ("families", "care_status", "invitations", "messages", "appointments", "goals",
-            "reports", "documents")
+from .features import FEATURES  # noqa: E402,F401  (the names, kept where no model is)
 
 
 class Organization(models.Model):
