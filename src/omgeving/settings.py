@@ -156,6 +156,7 @@ MIDDLEWARE = [
     # The request's language first, so that every refusal (a body too large, an unknown
     # host, a path without its slash) is in it too.
     "django.middleware.locale.LocaleMiddleware",
+    "omgeving.timestamps.UTCMiddleware",
     "omgeving.api.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "omgeving.security.SecurityHeadersMiddleware",

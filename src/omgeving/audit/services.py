@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.exceptions import APIException
 
 from omgeving.api.client import client_ip
+from omgeving.timestamps import rfc3339
 
 from .models import AccessLogEntry, AccessRefusal, Action
 
@@ -167,7 +168,7 @@ def _export_rows(organization, person):
                .filter(subject=person).order_by("timestamp", "id"))
     for entry in entries:
         yield {
-            "timestamp": entry.timestamp.isoformat(),
+            "timestamp": rfc3339(entry.timestamp),
             "actor_username": entry.actor_username,
             "resource": entry.resource,
             "action": entry.action,
@@ -184,7 +185,7 @@ def export_json(organization, person) -> str:
     return json.dumps({
         "person": {"id": person.pk, "username": person.username},
         "organization": organization.slug,
-        "exported": timezone.now().isoformat(),
+        "exported": rfc3339(timezone.now()),
         "entries": list(_export_rows(organization, person)),
     }, indent=2)
 

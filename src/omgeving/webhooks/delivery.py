@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from omgeving.changes import services as changes
 from omgeving.changes.models import ChangeCounter, ChangeEvent
+from omgeving.timestamps import rfc3339
 
 from . import services
 from .models import SweepSchedule, Webhook, WebhookDelivery
@@ -67,7 +68,7 @@ def _record(delivery: WebhookDelivery, result: Outcome, now) -> None:
     delivery.status_code, delivery.duration_ms = result.status_code, result.duration_ms
     delivery.error = result.error
     delivery.attempt_log = [*delivery.attempt_log, {
-        "at": now.isoformat().replace("+00:00", "Z"), "status_code": result.status_code,
+        "at": rfc3339(now), "status_code": result.status_code,
         "duration_ms": result.duration_ms, "error": result.error}][-ATTEMPT_LOG:]
     if result.ok:
         delivery.state, delivery.delivered_at, delivery.next_retry_at = \

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from omgeving.changes import services as changes
 from omgeving.changes.models import ChangeCounter, ChangeEvent
 from omgeving.errors import raises, rule_error
+from omgeving.timestamps import rfc3339
 
 from . import ssrf
 from .models import Webhook, WebhookDelivery
@@ -167,7 +168,7 @@ def payload_of(event: ChangeEvent, organization) -> dict:
     """The thin body: which object changed, never what it holds (no personal data)."""
     return {"id": event_id(organization, event.seq), "type": f"{event.resource}.{event.action}",
             "object_id": event.object_id, "external_id": event.external_id,
-            "version": event.version, "at": event.at.isoformat().replace("+00:00", "Z"),
+            "version": event.version, "at": rfc3339(event.at),
             "cursor": changes.encode_cursor(event.seq)}
 
 
@@ -182,7 +183,7 @@ def ping(webhook: Webhook) -> WebhookDelivery:
         kind=WebhookDelivery.Kind.PING, event_id=ident, event_type="webhook.ping",
         payload={"id": ident, "type": "webhook.ping", "object_id": webhook.pk,
                  "external_id": None, "version": None,
-                 "at": now.isoformat().replace("+00:00", "Z"), "cursor": None})
+                 "at": rfc3339(now), "cursor": None})
     transaction.on_commit(lambda: wake(webhook.pk))
     return delivery
 
