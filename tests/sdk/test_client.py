@@ -289,3 +289,18 @@ def test_the_sdk_is_typed_and_packaged():
     pyproject = (package.parents[1] / "pyproject.toml").read_text()
     assert 'name = "omgeving-client"' in pyproject and '"httpx' in pyproject
 
+
+
+def test_the_sdk_readme_names_every_resource():
+    from pathlib import Path
+
+    from omgeving_client.resources import Resource
+
+    client = Client("http://localhost", "demo", "api", "x")
+    readme = (Path(__file__).resolve().parents[2] / "clients" / "python" / "README.md"
+              ).read_text()
+    names = [n for n, v in vars(client).items() if isinstance(v, Resource)
+             or type(v).__module__.endswith("resources")]
+    assert len(names) >= 15
+    for name in names:
+        assert f"`{name}`" in readme or f"client.{name}" in readme, name
