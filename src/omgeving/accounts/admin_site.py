@@ -52,34 +52,40 @@ class LoginForm(OTPAdminAuthenticationForm):
         return devices[0] if len(devices) == 1 else None
 
 
-class PlatformOnly:
+class Gated:
+    """A model admin whose every permission also needs `_allowed(request)`."""
+
+    def _allowed(self, request) -> bool:
+        raise NotImplementedError
+
+    def has_module_permission(self, request):
+        return self._allowed(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request) and super().has_delete_permission(request, obj)
+
+
+class PlatformOnly(Gated):
     """Platform internals (the task queue and whatever a library registers): seen by a platform
     superuser at the bare base domain only, never by an organisation's administrator."""
 
     admin_audience = "platform"
 
-    @staticmethod
-    def _platform(request) -> bool:
+    def _allowed(self, request) -> bool:
         return is_platform_request(request) and request.user.is_superuser
-
-    def has_module_permission(self, request):
-        return self._platform(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._platform(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return self._platform(request) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return self._platform(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._platform(request) and super().has_delete_permission(request, obj)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        return queryset if self._platform(request) else queryset.none()
+        return queryset if self._allowed(request) else queryset.none()
 
 
 # Who a model admin is for. An admin that does not say (a library's, say django-tasks' task

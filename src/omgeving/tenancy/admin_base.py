@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from omgeving.accounts.admin_site import is_platform_request
+from omgeving.accounts.admin_site import Gated, is_platform_request
 
 
 def _scope_foreign_keys(db_field, request, kwargs):
@@ -32,7 +32,7 @@ def _rule_checked(form_class, request, check):
     return RuleCheckedForm
 
 
-class TenantAccess:
+class TenantAccess(Gated):
     admin_audience = "organisation"
     feature: str | None = None
     # Foreign key to a person → who fits (a Q on User): the form offers only them, and so does
@@ -43,21 +43,6 @@ class TenantAccess:
         organization = getattr(request, "organization", None)
         return (not is_platform_request(request)
                 and (self.feature is None or organization.has_feature(self.feature)))
-
-    def has_module_permission(self, request):
-        return self._allowed(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return self._allowed(request) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return self._allowed(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._allowed(request) and super().has_delete_permission(request, obj)
 
     def get_queryset(self, request):
         if is_platform_request(request):

@@ -186,35 +186,30 @@ class Client:
     def _renew(self) -> bool:
         """The token to /api/token-refresh/: a new token without a password login. False when
         the server will not renew it (401), so that the caller logs in."""
-        for attempt in range(self.max_retries + 1):
-            started = self._clock()
-            response = self._http.post(self.url("/api/token-refresh/"),
-                                       json={"token": self._token}, headers=self._headers)
-            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                wait = self._backoff(attempt + 1, response)
-                if wait <= self.max_wait:
-                    self._sleep(wait)
-                    continue
-            break
+        response, started = self._token_call("/api/token-refresh/", {"token": self._token})
         if response.status_code == 401:
             return False
         self._take(response, started)
         return True
 
     def _obtain(self, path: str) -> None:
-        """Username and password to the token endpoint; retried on 429/503 like any call."""
+        """Username and password to the token endpoint."""
+        self._take(*self._token_call(path, {"username": self.username,
+                                            "password": self._password}))
+
+    def _token_call(self, path: str, body: dict[str, Any]) -> tuple[httpx.Response, float]:
+        """POST to a token endpoint, retried on 429/503 like any call; the answer and when
+        it was asked (a token's life is measured from then)."""
         for attempt in range(self.max_retries + 1):
             started = self._clock()
-            response = self._http.post(
-                self.url(path), json={"username": self.username, "password": self._password},
-                headers=self._headers)
+            response = self._http.post(self.url(path), json=body, headers=self._headers)
             if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
                 wait = self._backoff(attempt + 1, response)
                 if wait <= self.max_wait:
                     self._sleep(wait)
                     continue
             break
-        self._take(response, started)
+        return response, started
 
     def _take(self, response: httpx.Response, started: float) -> None:
         if response.status_code != 200:
