@@ -208,6 +208,8 @@ def test_the_login_page_speaks_the_administrators_language(org_a):
                                                "otp_token": totp_code(device)})
     index = client.get("/admin/").content.decode()
     assert "Authenticator-apps" in index and "TOTP devices" not in index
+    devices = client.get("/admin/otp_totp/totpdevice/").content.decode()
+    assert "<h1>Authenticator-apps</h1>" in devices
     form = client.get("/admin/accounts/user/add/").content.decode()
     assert "Roltypes:" in form and "Rechten:" in form
     assert "Roles:" not in form and "Grants:" not in form

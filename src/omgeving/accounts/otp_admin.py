@@ -66,6 +66,11 @@ class ScopedTOTPDeviceAdmin(TOTPDeviceAdmin):
                    "title": _("Set up your authenticator app")}
         return TemplateResponse(request, "admin/otp_enrol.html", context)
 
+    def changelist_view(self, request, extra_context=None):
+        # django-otp's model is "TOTP device" in English only; the page says what it is.
+        return super().changelist_view(request, {**(extra_context or {}),
+                                                 "title": _("Authenticator apps")})
+
     def get_fieldsets(self, request, obj=None):
         # Only the name of one's own device changes here; no key is shown or typed again.
         return [(None, {"fields": ["user", "name", "confirmed", "created_at",
