@@ -25,8 +25,9 @@ not at all. So a retry after a crash finds either the committed answer (replayed
 running key whose lease has run out, which it takes over and runs again. A request that
 outlives its lease and was taken over is rolled back and answered 409.
 
-Expired keys are pruned: a claim removes its organisation's expired keys (at most 100 at a
-time), and the worker's sweep removes everyone's (`prune()`).
+Expired keys are pruned: a claim removes its own key's expired answer, and the worker's sweep
+removes everyone's (`prune()`, through tenancy/housekeeping.py) — not each POST, which would
+cost every retried write two more queries.
 """
 
 from __future__ import annotations
@@ -67,14 +68,10 @@ def _lease():
     return timezone.now() + datetime.timedelta(seconds=settings.IDEMPOTENCY_LEASE)
 
 
-def prune(organization=None, limit: int | None = None) -> int:
-    """Remove expired keys (of one organisation, or of all); how many were removed."""
-    keys = (IdempotencyKey.objects.all_organizations() if organization is None
-            else IdempotencyKey.objects.for_organization(organization))
-    expired = keys.filter(created__lt=_expired())
-    if limit is not None:
-        expired = keys.filter(pk__in=list(expired.values_list("pk", flat=True)[:limit]))
-    return expired.delete()[0]
+def prune() -> int:
+    """Remove every organisation's expired keys; how many were removed."""
+    return IdempotencyKey.objects.all_organizations().filter(
+        created__lt=_expired()).delete()[0]
 
 
 def claim(organization, actor, key: str, print_: str, *, again: bool = True):
@@ -85,8 +82,8 @@ def claim(organization, actor, key: str, print_: str, *, again: bool = True):
             _("An Idempotency-Key is 1 to 255 printable ASCII characters.")))
     keys = IdempotencyKey.objects.for_organization(organization)
     owner = secrets.token_hex(16)
-    with transaction.atomic():
-        prune(organization, limit=100)
+    with transaction.atomic():  # this key's own expired answer (the sweep prunes the rest)
+        keys.filter(actor=actor, key=key, created__lt=_expired()).delete()
     try:
         with transaction.atomic():
             row = keys.create(organization=organization, actor=actor, key=key,
