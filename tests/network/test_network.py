@@ -96,6 +96,7 @@ def test_an_ended_relation_grants_nothing_by_date_alone(org_a, people):
     assert not rel.active_on()
     assert rel.active_on(today() - DAY)  # the end date itself still counts
     assert Relation.objects.for_organization(org_a).active_on().count() == 0
+    assert list(Relation.objects.for_organization(org_a).active_on(today() - DAY)) == [rel]
 
 
 def test_group_members_are_professionals(org_a, people):

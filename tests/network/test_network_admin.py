@@ -12,14 +12,44 @@ from ..helpers import make_person
 pytestmark = pytest.mark.django_db
 
 
-def test_a_rule_is_shown_on_the_form_and_nothing_is_saved(admin_client, org_a):
+def _form_errors(response) -> dict:
+    """The errors the admin's form shows next to its fields ("__all__": above them)."""
+    return {field: [str(e) for e in errors]
+            for field, errors in response.context["adminform"].form.errors.items()}
+
+
+def test_a_client_is_not_offered_as_the_person_and_nothing_is_saved(admin_client, org_a):
+    # Rule 2 (a client never relates to a client) is decided by the form's choices here: the
+    # person field offers no client, so the pair is refused at the field, before the service.
     joost, lisa = make_person(org_a, "joost"), make_person(org_a, "lisa")
     response = admin_client.post("/admin/network/relation/add/", {
         "client": joost.pk, "person": lisa.pk, "authorisation": "GUARDIAN",
         "start_date": "2026-01-01"})
     assert response.status_code == 200
-    assert "never relates directly to another client" in response.content.decode()
+    assert list(_form_errors(response)) == ["person"]
+    assert "valid choice" in _form_errors(response)["person"][0]
     assert not Relation.objects.exists()
+
+
+def test_the_services_rules_are_shown_next_to_the_field_and_nothing_is_saved(admin_client,
+                                                                              org_a):
+    # Rules the choices cannot decide reach the service's check_relation through the form.
+    joost = make_person(org_a, "joost")
+    ans = make_person(org_a, "ans", Role.EXTERNAL)
+    response = admin_client.post("/admin/network/relation/add/", {
+        "client": joost.pk, "person": ans.pk, "authorisation": "GUARDIAN",
+        "start_date": "2026-01-01"})
+    assert response.status_code == 200
+    assert list(_form_errors(response)) == ["authorisation"]
+    assert not Relation.objects.exists()
+
+    data = {"client": joost.pk, "person": ans.pk, "authorisation": "EXTERNAL",
+            "start_date": "2026-01-01"}
+    assert admin_client.post("/admin/network/relation/add/", data).status_code == 302
+    response = admin_client.post("/admin/network/relation/add/", data)
+    assert _form_errors(response) == {"__all__": [
+        "This person already has a relation with this client in an overlapping period."]}
+    assert Relation.objects.count() == 1
 
 
 def test_a_valid_relation_is_saved_through_the_service(admin_client, org_a):
