@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from omgeving.accounts.models import Role
 from omgeving.audit.models import AccessLogEntry
-from omgeving.care.models import Appointment, Goal, Message, MessageThread, Report
+from omgeving.care.models import Appointment, Goal, Report
 from omgeving.changes.models import ChangeEvent
 from omgeving.network.models import today
 

@@ -13,6 +13,9 @@ import subprocess
 import time
 
 import pytest
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from omgeving.tokens.services import issue_token
 from omgeving.webhooks.models import Webhook, WebhookDelivery
@@ -57,6 +60,13 @@ def workers(env):
     pool = Workers(env)
     yield pool
     pool.stop()
+
+
+def runs_pending() -> bool:
+    """Whether a delivery run is queued and due, or running, in any worker."""
+    return DBTaskResult.objects.filter(
+        task_path__endswith="tasks.deliver", status__in=["READY", "RUNNING"]).filter(
+        Q(run_after__isnull=True) | Q(run_after__lte=timezone.now())).exists()
 
 
 def setup_hook(org, url):
@@ -123,7 +133,11 @@ def test_two_workers_never_deliver_one_subscription_at_once(org_a, workers):
         deadline = time.monotonic() + 10  # the last outcome is committed after its answer
         while time.monotonic() < deadline and rows.filter(state="delivered").count() < 25:
             time.sleep(0.05)
-        time.sleep(1)  # a duplicate would arrive now
+        # Every delivery run queued so far has ended (a duplicate would have arrived then).
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and runs_pending():
+            time.sleep(0.05)
+        assert not runs_pending()
     assert len(receiver.received) == 25
     assert [json.loads(r.body)["object_id"] for r in received] == ids
     spans = sorted((r.started, r.ended) for r in received)
