@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import time_machine
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from omgeving.accounts import services
@@ -52,6 +55,31 @@ def test_application_and_care_users_cannot_enter(org_a):
                              password=ADMIN_PASSWORD)
         client, _ = log_in(org_a, username, token="000000")
         assert not in_admin(client)
+
+
+def test_care_users_with_an_authenticator_cannot_enter(org_a):
+    """The role decides, not the second factor: a counselor with a TOTP device and the right
+    code is refused (the test above is refused for the missing device alone)."""
+    zorg = services.create_user(organization=org_a, username="zorg", roles=[Role.COUNSELOR],
+                                password=ADMIN_PASSWORD)
+    # (accounts.otp refuses them one; a device left from an earlier role is the real case)
+    device = TOTPDevice.objects.create(user=zorg, name="telefoon", confirmed=True)
+    client, response = log_in(org_a, "zorg", token=totp_code(device))
+    assert response.status_code == 200 and not in_admin(client)
+
+
+def test_a_demoted_administrator_who_kept_the_device_is_out(org_a):
+    """Demoted while signed in, with their device kept: the open session loses the admin at
+    its next request, and signing in again with the right code is refused."""
+    admin, device = admin_of(org_a)
+    client, _ = log_in(org_a, "beheer", token=totp_code(device))
+    assert in_admin(client)
+    services.update_user(admin, roles=[Role.COUNSELOR])
+    assert TOTPDevice.objects.filter(user=admin).exists()
+    assert not in_admin(client)
+    with time_machine.travel(datetime.timedelta(seconds=31)):  # the next code: not a replay
+        again, response = log_in(org_a, "beheer", token=totp_code(device))
+        assert response.status_code == 200 and not in_admin(again)
 
 
 def test_platform_superuser_enters_on_the_bare_domain_only(org_a):
