@@ -3,6 +3,8 @@ another organisation."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import time_machine
 from django.contrib.auth.hashers import Argon2PasswordHasher
@@ -57,6 +59,21 @@ def test_many_addresses_lock_a_username_but_not_its_known_address(org_a, app_a, 
         login(org_a, "api", "wrong", ip=f"198.51.100.{i}")  # a distributed guesser
     assert_locked(login(org_a, "api", APP_PASSWORD, ip="198.51.100.200"))  # a new address
     assert login(org_a, "api", APP_PASSWORD, ip="192.0.2.10").status_code == 200  # the owner
+
+
+@pytest.mark.parametrize(("days", "known"), [(29, True), (31, False)])
+def test_an_address_stays_known_for_30_days(org_a, app_a, settings, days, known):
+    """The owner's address is spared a username's lockout for 30 days after their last
+    successful login from it (LOGIN_KNOWN_DAYS), not longer."""
+    assert login(org_a, "api", APP_PASSWORD, ip="192.0.2.10").status_code == 200
+    with time_machine.travel(datetime.timedelta(days=days, hours=1)):
+        for i in range(settings.LOCKOUT_USER_FAILURES):
+            login(org_a, "api", "wrong", ip=f"198.51.100.{i}")
+        answer = login(org_a, "api", APP_PASSWORD, ip="192.0.2.10")
+        if known:
+            assert answer.status_code == 200
+        else:
+            assert_locked(answer)
 
 
 def test_an_address_locks_at_one_organisation_only(org_a, org_b, app_a, settings):
@@ -190,6 +207,37 @@ def test_concurrent_hash_checks_are_bounded(org_a, app_a, settings, monkeypatch)
     assert response.status_code == 503 and response.json()["code"] == "login_busy"
     assert response["Retry-After"] == "1"
     assert login(org_a, "api", APP_PASSWORD).status_code == 200
+
+
+def test_two_hash_checks_at_once_and_a_third_waits_ten_seconds(org_a, app_a, monkeypatch):
+    """The documented bound, unchanged by the test: 2 password hashes at once per process
+    (OMGEVING_LOGIN_HASH_SLOTS), and a login finding none free waits 10 s (LOGIN_HASH_WAIT)
+    before its 503. The wait is recorded, not waited."""
+    from omgeving.accounts import lockout
+
+    slots, waits = lockout._hash_slots, []
+
+    class Recorded:
+        def acquire(self, timeout):
+            waits.append(timeout)
+            return slots.acquire(timeout=0)
+
+        def release(self):
+            slots.release()
+
+    monkeypatch.setattr(lockout, "_hash_slots", Recorded())
+    assert slots.acquire(blocking=False)  # another login holds one slot
+    try:
+        assert login(org_a, "api", APP_PASSWORD).status_code == 200  # the second was free
+        assert slots.acquire(blocking=False)  # and now both are held
+        try:
+            response = login(org_a, "api", APP_PASSWORD)
+        finally:
+            slots.release()
+    finally:
+        slots.release()
+    assert response.status_code == 503 and response.json()["code"] == "login_busy"
+    assert waits and set(waits) == {10}
 
 
 class FakeRequest:
