@@ -57,6 +57,21 @@ def test_deep_nesting_is_400(api_a):
                        400, "nesting_too_deep")
 
 
+@pytest.mark.parametrize("shape", ["[{}]", '[{"a": 1}]', '{"a": {}}', '[["x"]]'])
+def test_32_levels_are_parsed_and_33_refused(api_a, shape):
+    """The documented bound (docs/api.md): 32 objects and arrays inside one another pass the
+    parser (the serializer then answers), the 33rd is refused before it. `shape` is the
+    innermost two levels; a scalar at the deepest level is not a level of its own."""
+    def nested(levels):
+        outer = levels - 2
+        return "[" * outer + shape + "]" * outer
+
+    answer = api_a.post("/api/users/", nested(32), content_type="application/json")
+    assert answer.status_code == 400 and answer.json()["code"] != "nesting_too_deep"
+    assert_problem(api_a.post("/api/users/", nested(33), content_type="application/json"),
+                   400, "nesting_too_deep")
+
+
 def test_lone_surrogates_are_400(api_a):
     count = User.objects.count()
     for body in ('{"\\ud800": 1}', '{"username": "a\\udfff", "roles": ["CLIENT"]}'):

@@ -12,23 +12,32 @@ from rest_framework.parsers import JSONParser
 MAX_DEPTH = 32
 
 
-def _check(value, depth: int = 0) -> None:
-    if depth > MAX_DEPTH:
-        raise exceptions.ParseError(_("JSON nested deeper than %(depth)s levels.")
-                                    % {"depth": MAX_DEPTH}, code="nesting_too_deep")
+def _too_deep() -> exceptions.ParseError:
+    return exceptions.ParseError(_("JSON nested deeper than %(depth)s levels.")
+                                 % {"depth": MAX_DEPTH}, code="nesting_too_deep")
+
+
+def _check_text(value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise exceptions.ParseError(_("A JSON string is not valid Unicode text (a lone "
+                                    "surrogate)."), code="invalid_unicode") from exc
+
+
+def _check(value, outer: int = 0) -> None:
+    """Unicode text only, and at most MAX_DEPTH objects and arrays inside one another (`outer`:
+    how many enclose `value`; a scalar inside the 32nd is fine)."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise exceptions.ParseError(_("A JSON string is not valid Unicode text (a lone "
-                                        "surrogate)."), code="invalid_unicode") from exc
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check(key, depth + 1)
-            _check(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check(item, depth + 1)
+        _check_text(value)
+    elif isinstance(value, dict | list):
+        if outer >= MAX_DEPTH:
+            raise _too_deep()
+        if isinstance(value, dict):
+            for key in value:
+                _check_text(key)
+        for item in (value.values() if isinstance(value, dict) else value):
+            _check(item, outer + 1)
 
 
 class StrictJSONParser(JSONParser):
@@ -42,9 +51,7 @@ class StrictJSONParser(JSONParser):
         try:
             data = json.loads(raw, parse_constant=self._refuse_constant)
         except RecursionError as exc:
-            raise exceptions.ParseError(_("JSON nested deeper than %(depth)s levels.")
-                                        % {"depth": MAX_DEPTH},
-                                        code="nesting_too_deep") from exc
+            raise _too_deep() from exc
         except ValueError as exc:
             raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc},
                                         code="parse_error") from exc
