@@ -13,9 +13,9 @@ from ..helpers import client_for, make_app
 @pytest.fixture
 def joost(org_a, settings, tmp_path):
     """Joost's network (docs/access.md) with every content feature on, files under tmp."""
+    default = settings.STORAGES["default"]  # the production storage, only elsewhere
     settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "media")}}}
+        **default, "OPTIONS": {**default["OPTIONS"], "location": str(tmp_path / "media")}}}
     set_features(org_a, on=FEATURES)
     return worked_example(org_a)
 

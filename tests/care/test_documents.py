@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import stat
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -55,6 +58,23 @@ def test_upload_and_download(api, joost):
     [entry] = AccessLogEntry.objects.order_by("id")[before:]
     assert (entry.resource, entry.action, entry.subject_id) == (
         "documents", "read", joost["joost"].pk)
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_a_stored_file_is_readable_by_the_server_only(api, joost, settings, in_memory):
+    """0600 in a 0700 directory, whatever the umask, for an upload held in memory and for
+    one spooled to a temporary file first (FILE_UPLOAD_MAX_MEMORY_SIZE)."""
+    if not in_memory:
+        settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    previous = os.umask(0o022)
+    try:
+        answer = upload(api, joost, PDF)
+    finally:
+        os.umask(previous)
+    assert answer.status_code == 201, answer.content
+    path = Path(Document.objects.get(pk=answer.json()["id"]).file.path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
 def test_types_are_found_from_the_content(api, joost):
