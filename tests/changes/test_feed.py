@@ -16,6 +16,7 @@ from omgeving.accounts.models import Role, User
 from omgeving.changes import services as changes
 from omgeving.changes.models import ChangeEvent
 from omgeving.network.models import Relation, today
+from omgeving.network.services import save_relation
 from omgeving.tokens.services import issue_token
 
 from ..helpers import client_for, make_app, make_person
@@ -89,15 +90,24 @@ def test_ended_and_removed_relations(api_a, org_a):
         (started["id"], "updated"), (future["id"], "deleted")]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_event_commits_with_the_change_or_not_at_all(org_a, monkeypatch):
+    """The services' own transactions: the test runs in autocommit and opens none, so if the
+    feed cannot be written, only the service's transaction can take its change back."""
+    joost, ans = make_person(org_a, "joost"), make_person(org_a, "ans", Role.GUARDIAN)
+
     def fail(*args, **kwargs):
         raise DatabaseError("injected: the feed cannot be written")
 
     monkeypatch.setattr(ChangeEvent.objects, "create", fail)
-    count = User.objects.count()
-    with pytest.raises(DatabaseError), transaction.atomic():
-        make_person(org_a, "joost")
-    assert User.objects.count() == count
+    users = User.objects.count()
+    with pytest.raises(DatabaseError):
+        make_person(org_a, "pieter")
+    assert User.objects.count() == users
+    with pytest.raises(DatabaseError):
+        save_relation(Relation(organization=org_a, client=joost, person=ans,
+                               authorisation="GUARDIAN"))
+    assert not Relation.objects.exists()
 
 
 def test_the_feed_shows_only_what_the_application_may_read(org_a, api_a):
