@@ -83,3 +83,13 @@ def test_every_environment_variable_is_documented_in_the_settings_docstring():
                                 re.MULTILINE))
     assert read - documented == set()
     assert documented - read == set()  # and nothing documented that nobody reads
+
+
+def test_deploy_md_states_the_pinned_query_counts():
+    """docs/deploy.md sizes PostgreSQL by the queries per call: the range it states is the one
+    tests/api/query_counts.json pins."""
+    import json
+
+    counts = json.loads((ROOT / "tests" / "api" / "query_counts.json").read_text()).values()
+    text = (ROOT / "docs" / "deploy.md").read_text()
+    assert f"every API call is {min(counts)}–{max(counts)} short queries" in text

@@ -220,11 +220,6 @@ def end_or_remove(obj):
         obj.save(update_fields=["end_date", "modified"])
 
 
-def end_relation(relation: Relation, end_date) -> Relation:
-    relation.end_date = end_date
-    return save_relation(relation)
-
-
 @raises("not_a_professional", also=(check_within_default, check_bsn_grant))
 def _check_member_role(member: GroupMember, actor, widening: bool) -> None:
     """A group member is a professional, in a role within their default authorisation."""
