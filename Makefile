@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export OMGEVING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: bench-webhooks run test test-sqlite test-postgres install install-test install-bench lint schema messages bench soak bench-scale clean
+.PHONY: bench-webhooks run test test-sqlite test-postgres install install-test install-bench install-mutate lint schema messages bench soak bench-scale mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,14 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	touch $@
 
+$(VENV)/.installed-mutate: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install -q -e '.[test,postgres,mutate]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 install-bench: $(VENV)/.installed-bench
+install-mutate: $(VENV)/.installed-mutate
 
 run: install
 	$(BIN)/omgeving serve --check
@@ -81,6 +86,11 @@ bench-webhooks: install-test
 
 # Sync at scale (docs/performance.md): 10,000 and 1,000,000 people on SQLite, then on
 # PostgreSQL; about an hour, and ~3 GB under var/. BENCH_SCALE_ARGS="--sizes 10000,100000" for less.
+# Mutation testing of the security-critical modules (scripts/mutate; not in CI: about an hour
+# on two cores). One module: make mutate MODULE=accounts/lockout.py
+mutate: install-mutate
+	$(BIN)/python scripts/mutate $(MODULE)
+
 bench-scale: install-test
 	$(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS)
 	scripts/with-postgres $(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS)

@@ -93,3 +93,30 @@ def test_deploy_md_states_the_pinned_query_counts():
     counts = json.loads((ROOT / "tests" / "api" / "query_counts.json").read_text()).values()
     text = (ROOT / "docs" / "deploy.md").read_text()
     assert f"every API call is {min(counts)}–{max(counts)} short queries" in text
+
+
+def test_threat_claims_marked_as_mutation_checked_are_in_the_mutation_run():
+    """A THREAT_MODEL row whose last column names a module: that module is one `make mutate`
+    runs, and the row's tests are among the tests it runs against it (scripts/mutate)."""
+    import importlib.machinery
+    import importlib.util
+    import re
+
+    loader = importlib.machinery.SourceFileLoader("mutate", str(ROOT / "scripts" / "mutate"))
+    mutate = importlib.util.module_from_spec(importlib.util.spec_from_loader("mutate", loader))
+    loader.exec_module(mutate)
+    rows = [line for line in (ROOT / "THREAT_MODEL.md").read_text().splitlines()
+            if line.startswith("| ") and line.rstrip().endswith(("existence |", ".py` |"))]
+    assert len(rows) > 30
+    checked = 0
+    for row in rows:
+        marker = row.rstrip(" |").rsplit("| ", 1)[1]
+        if marker == "existence":
+            continue
+        module = marker.strip("`")
+        assert module in mutate.MODULES, row[:60]
+        tests = re.findall(r"`(tests/[\w/]+\.py)", row)
+        assert tests and all(any(t == s or t.startswith(s.rstrip("/") + "/")
+                                 for s in mutate.MODULES[module]) for t in tests), row[:60]
+        checked += 1
+    assert checked >= 10

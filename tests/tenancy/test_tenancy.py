@@ -98,3 +98,48 @@ def test_related_managers_are_scoped_to_the_request_organisation(org_a, org_b):
             list(Group.objects.for_organization(org_a).prefetch_related("members"))
     with request_context(org_b):  # an instance of A inside B's request finds nothing of A
         assert list(group_a.members.all()) == []
+
+
+def test_every_way_of_reading_or_writing_is_checked(org_a):
+    """iterator, aggregate and delete send SQL too: unscoped they raise inside a request,
+    scoped they answer (with positional arguments, as Django's callers pass them)."""
+    from django.db.models import Count
+
+    make_person(org_a, "joost")
+    make_person(org_a, "ans", "GUARDIAN")
+    with request_context(org_a):
+        for unscoped in (lambda: list(User.objects.iterator(10)),
+                         lambda: User.objects.aggregate(Count("id")),
+                         lambda: User.objects.filter(username="ans").delete()):
+            with pytest.raises(UnscopedQueryError):
+                unscoped()
+        scoped = User.objects.for_organization(org_a)
+        assert sorted(u.username for u in scoped.iterator(1)) == ["ans", "joost"]
+        assert scoped.aggregate(Count("id")) == {"id__count": 2}
+        assert scoped.filter(username="ans").delete()[0] == 1
+
+
+def test_a_filter_on_a_list_of_instances_stays_in_the_request_organisation(org_a, org_b):
+    """`user__in=[…]` (as prefetches write it) names instances too: inside B's request, A's
+    instances find nothing of A rather than raising or leaking."""
+    from omgeving.network.models import Group, GroupMember
+
+    counselor_a = make_person(org_a, "c", "COUNSELOR")
+    group_a = Group.objects.create(organization=org_a, name="Team")
+    GroupMember.objects.create(organization=org_a, group=group_a, user=counselor_a)
+    with request_context(org_a):
+        assert GroupMember.objects.filter(user__in=[counselor_a]).count() == 1
+        assert GroupMember.objects.filter(user__in=(counselor_a,)).count() == 1
+    with request_context(org_b):
+        assert list(GroupMember.objects.filter(user__in=[counselor_a])) == []
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_the_equals_lookup_compares_in_sql(org_a, active):
+    """`is_active__equals=` (querysets.Equals, for SQLite's index) is `column = value`."""
+    make_person(org_a, "joost")
+    make_person(org_a, "gone", is_active=False)
+    rows = User.objects.for_organization(org_a).filter(is_active__equals=active)
+    assert [u.username for u in rows] == (["joost"] if active else ["gone"])
+    sql, params = rows.query.sql_with_params()
+    assert '"is_active" = ' in sql and active in params
