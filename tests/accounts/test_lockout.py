@@ -10,6 +10,7 @@ import time_machine
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import override_settings
 
+from omgeving.accounts import lockout
 from omgeving.accounts import services as accounts
 from omgeving.accounts.models import LoginThrottle, User
 from omgeving.api.client import client_ip
@@ -128,6 +129,43 @@ def test_successful_logins_are_rate_limited_per_user(org_a, app_a, settings):
         assert retry <= settings.LOGIN_SUCCESS_WINDOW + 1
         traveller.shift(settings.LOGIN_SUCCESS_WINDOW + 1)
         assert login(org_a, "api", APP_PASSWORD).status_code == 200
+
+
+def test_one_users_logins_do_not_limit_another(org_a, app_a, settings):
+    make_app(org_a, username="api-2")
+    with time_machine.travel("2030-01-01 12:00:00+00:00", tick=False):
+        for _ in range(settings.LOGIN_SUCCESS_LIMIT):
+            assert login(org_a, "api", APP_PASSWORD).status_code == 200
+        assert login(org_a, "api-2", APP_PASSWORD).status_code == 200
+        assert_locked(login(org_a, "api", APP_PASSWORD), "too_many_logins")
+        assert lockout.current_lockouts(org_a).count() == 0  # a rate limit, not a lockout
+
+
+def test_without_an_address_only_the_username_counts(org_a, app_a, settings):
+    """A login whose address is unknown (no REMOTE_ADDR behind a broken proxy) still counts
+    against the username."""
+    for _ in range(settings.LOCKOUT_USER_FAILURES):
+        lockout.failed(org_a, "api", None)
+    assert set(LoginThrottle.objects.values_list("scope", flat=True)) == {"user"}
+    with pytest.raises(lockout.LockedOut):
+        lockout.check(org_a, "api", None)
+
+
+def test_a_reset_clears_one_username_only(org_a, app_a):
+    for username in ("api", "other"):
+        for _ in range(5):
+            login(org_a, username, "wrong")
+    assert lockout.reset(org_a, "api") == 2  # username+address and username (not the address)
+    assert_locked(login(org_a, "other", "wrong"))
+    assert login(org_a, "api", APP_PASSWORD).status_code == 200
+
+
+def test_allowed_networks_refuse_an_unknown_address(org_a, app_a):
+    app_a.allowed_networks = ["192.0.2.0/24"]
+    assert not lockout.in_allowed_networks(app_a, None)
+    assert lockout.in_allowed_networks(app_a, "192.0.2.9")
+    app_a.allowed_networks = []
+    assert lockout.in_allowed_networks(app_a, None)
 
 
 def test_allowed_networks_refuse_elsewhere_without_counting(org_a, app_a):

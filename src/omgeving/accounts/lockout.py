@@ -67,18 +67,17 @@ class LoginBusy(LoginRefused):
 
 @dataclass(frozen=True)
 class Rule:
-    scope: str
     limit: int
     window: int  # seconds; also the lock's length
 
 
 def rules() -> dict[str, Rule]:
+    """Each counter's scope (LoginThrottle.scope) and its rule."""
     return {
-        "user-address": Rule("user-address", settings.LOCKOUT_FAILURES, settings.LOCKOUT_COOLOFF),
-        "user": Rule("user", settings.LOCKOUT_USER_FAILURES, settings.LOCKOUT_USER_WINDOW),
-        "address": Rule("address", settings.LOCKOUT_ADDRESS_FAILURES,
-                        settings.LOCKOUT_COOLOFF),
-        "success": Rule("success", settings.LOGIN_SUCCESS_LIMIT, settings.LOGIN_SUCCESS_WINDOW),
+        "user-address": Rule(settings.LOCKOUT_FAILURES, settings.LOCKOUT_COOLOFF),
+        "user": Rule(settings.LOCKOUT_USER_FAILURES, settings.LOCKOUT_USER_WINDOW),
+        "address": Rule(settings.LOCKOUT_ADDRESS_FAILURES, settings.LOCKOUT_COOLOFF),
+        "success": Rule(settings.LOGIN_SUCCESS_LIMIT, settings.LOGIN_SUCCESS_WINDOW),
     }
 
 
