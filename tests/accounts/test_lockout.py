@@ -62,6 +62,14 @@ def test_many_addresses_lock_a_username_but_not_its_known_address(org_a, app_a, 
     assert login(org_a, "api", APP_PASSWORD, ip="192.0.2.10").status_code == 200  # the owner
 
 
+def test_an_address_is_known_for_the_user_who_logged_in_from_it_only(org_a, app_a, settings):
+    make_app(org_a, username="api-2")
+    assert login(org_a, "api", APP_PASSWORD, ip="192.0.2.10").status_code == 200
+    for i in range(settings.LOCKOUT_USER_FAILURES):
+        login(org_a, "api-2", "wrong", ip=f"198.51.100.{i}")
+    assert_locked(login(org_a, "api-2", APP_PASSWORD, ip="192.0.2.10"))  # api's, not api-2's
+
+
 @pytest.mark.parametrize(("days", "known"), [(29, True), (31, False)])
 def test_an_address_stays_known_for_30_days(org_a, app_a, settings, days, known):
     """The owner's address is spared a username's lockout for 30 days after their last
