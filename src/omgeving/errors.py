@@ -43,11 +43,11 @@ class FeatureDisabled(Exception):
         self.feature = feature
 
 
-def rule_error(field: str | None, message: str, code: str, *, conflict: bool = False):
+def rule_error(field: str | None, message: str, code: str):
     """A rule's refusal, on a field (or the whole object when `field` is None); a 409 when the
-    code's status in CODES is 409."""
+    code's status in CODES is 409 (one status per code)."""
     status = CODES[code][0]  # KeyError: register the code in CODES first
-    cls = ConflictError if conflict or status == 409 else ValidationError
+    cls = ConflictError if status == 409 else ValidationError
     error = ValidationError(message, code=code)
     return cls({field: error}) if field else cls(message, code=code)
 

@@ -46,16 +46,33 @@ def test_a_relation(org_a, people):
     assert rel.active_on() and rel.start_date == today()
 
 
-@pytest.mark.parametrize("client,person,code", [
-    ("joost", "lisa", "client_to_client"),  # rule 2
-    ("ans", "pieter", "not_a_client"),  # rule 3
-    ("pieter", "joost", "not_a_client"),  # rule 3, the client on the wrong side
-    ("joost", "joost", "self_relation"),
-    ("joost", "app", "not_in_network"),
-    ("joost", "admin", "not_in_network"),
-    ("joost", "nobody", "no_authorisation"),  # rule 1
+def refusal(exc) -> tuple:
+    """A rule's refusal as the API shows it: (field or None, code, message)."""
+    error = exc.value
+    if hasattr(error, "error_dict"):
+        [(field, [detail])] = error.error_dict.items()
+        return field, detail.code, detail.message
+    return None, error.code, error.message
+
+
+NOT_IN_NETWORK = "Application users and administrators are never part of a care network."
+NOT_A_CLIENT = "Direct relations are always with a client (rule 3): this user is not a client."
+
+
+@pytest.mark.parametrize("client,person,field,code,message", [
+    ("joost", "lisa", "person", "client_to_client",
+     "A client never relates directly to another client (rule 2)."),
+    ("ans", "pieter", "client", "not_a_client", NOT_A_CLIENT),
+    ("pieter", "joost", "client", "not_a_client", NOT_A_CLIENT),  # the client on the wrong side
+    ("joost", "joost", "person", "self_relation", "A person does not relate to themselves."),
+    ("joost", "app", "person", "not_in_network", NOT_IN_NETWORK),
+    ("joost", "admin", "person", "not_in_network", NOT_IN_NETWORK),
+    ("app", "ans", "client", "not_in_network", NOT_IN_NETWORK),
+    ("joost", "nobody", "person", "no_authorisation",
+     "Every person in a network has a default authorisation; this user has none."),
 ])
-def test_rules(org_a, people, client, person, code):
+def test_rules(org_a, people, client, person, field, code, message):
+    """Each rule's refusal: its code, the field it is shown on, its words (the API's detail)."""
     people["app"] = make_app(org_a)
     people["admin"] = make_person(org_a, "admin", Role.ADMINISTRATOR)
     nobody = make_person(org_a, "nobody")
@@ -63,21 +80,26 @@ def test_rules(org_a, people, client, person, code):
     people["nobody"] = nobody
     with pytest.raises(ValidationError) as exc:
         relation(org_a, people[client], people[person])
-    assert code_of(exc) == code
+    assert not isinstance(exc.value, ConflictError)  # a 400, not a 409
+    assert refusal(exc) == (field, code, message)
     assert not Relation.objects.exists()
 
 
-def test_other_organisation(org_a, org_b, people):
-    stranger = make_person(org_b, "stranger", Role.GUARDIAN)
+@pytest.mark.parametrize("side", ["client", "person"])
+def test_other_organisation(org_a, org_b, people, side):
+    stranger = make_person(org_b, "stranger", Role.CLIENT if side == "client" else Role.GUARDIAN)
+    pair = {"client": people["joost"], "person": people["ans"], side: stranger}
     with pytest.raises(ValidationError) as exc:
-        relation(org_a, people["joost"], stranger)
-    assert code_of(exc) == "other_organization"
+        relation(org_a, pair["client"], pair["person"])
+    assert refusal(exc) == (side, "other_organization",
+                            "This person belongs to another organisation.")
 
 
 def test_end_before_start(org_a, people):
     with pytest.raises(ValidationError) as exc:
         relation(org_a, people["joost"], people["ans"], end_date=today() - DAY)
-    assert code_of(exc) == "end_before_start"
+    assert refusal(exc) == ("end_date", "end_before_start",
+                            "The end date is before the start date.")
 
 
 def test_no_overlapping_duplicates_but_consecutive_periods_are_fine(org_a, people):
@@ -115,3 +137,69 @@ def test_group_members_are_professionals(org_a, people):
         services.save_membership(GroupMember(organization=org_a, group=group,
                                                user=people["pieter"]))
     assert code_of(exc) == "duplicate_membership"
+
+
+def test_a_taken_external_id_is_a_conflict_and_an_empty_one_is_none(org_a, people):
+    relation(org_a, people["joost"], people["ans"], external_id="ecd-1")
+    with pytest.raises(ConflictError) as exc:
+        relation(org_a, people["joost"], people["tim"], "EXTERNAL", external_id="ecd-1")
+    assert refusal(exc) == ("external_id", "external_id_taken",
+                            "A relation with this external_id exists.")
+    first = relation(org_a, people["joost"], people["pieter"], "COUNSELOR", external_id="")
+    second = relation(org_a, people["lisa"], people["ans"], external_id="")
+    assert first.external_id is None and second.external_id is None
+
+
+def test_a_taken_group_name_is_a_conflict(org_a):
+    services.save_group(Group(organization=org_a, name="Team Noord"))
+    with pytest.raises(ConflictError) as exc:
+        services.save_group(Group(organization=org_a, name="Team Noord"))
+    assert refusal(exc)[:2] == ("name", "name_taken")
+
+
+@pytest.mark.parametrize(("started", "kept"), [(0, False), (1, True), (2, True)])
+def test_deleting_ends_what_has_started_and_removes_what_has_not(org_a, people, started,
+                                                                  kept):
+    """A relation that started yesterday or before ends yesterday (its day counted); one
+    starting today has granted nothing yet and is removed (a tombstone)."""
+    rel = relation(org_a, people["joost"], people["ans"], start_date=today() - started * DAY)
+    services.end_or_remove(rel)
+    if kept:
+        assert Relation.objects.get(pk=rel.pk).end_date == today() - DAY
+    else:
+        assert not Relation.objects.filter(pk=rel.pk).exists()
+        assert Relation.all_objects.get(pk=rel.pk).deleted_at is not None
+
+
+def test_in_use_refusals_say_why(org_a, people):
+    from omgeving.network.models import RelationType
+
+    kind = services.save_relation_type(RelationType(organization=org_a, name="Oom"))
+    relation(org_a, people["joost"], people["ans"], relation_type=kind)
+    with pytest.raises(ConflictError) as exc:
+        services.delete_relation_type(kind)
+    assert refusal(exc) == (None, "in_use", "Relations use this relation type.")
+    group = services.save_group(Group(organization=org_a, name="Team"))
+    services.save_membership(GroupMember(organization=org_a, group=group, user=people["pieter"]))
+    with pytest.raises(ConflictError) as exc:
+        services.delete_group(group)
+    assert refusal(exc) == (None, "in_use", "The group has (had) members or clients; end "
+                                            "their memberships.")
+
+
+def test_a_deactivated_members_membership_can_still_be_ended(org_a, people):
+    """Ending is not widening: the rules that keep new access from inactive people (and from
+    writers without the grants) do not stop an end date."""
+    from omgeving.accounts import services as accounts
+
+    group = services.save_group(Group(organization=org_a, name="Team"))
+    member = services.save_membership(GroupMember(
+        organization=org_a, group=group, user=people["pieter"], start_date=today() - 9 * DAY))
+    client = services.save_membership(GroupClient(
+        organization=org_a, group=group, client=people["joost"], start_date=today() - 9 * DAY))
+    accounts.deactivate_user(people["pieter"])
+    accounts.deactivate_user(people["joost"])
+    for entry in (GroupMember.objects.get(pk=member.pk), GroupClient.objects.get(pk=client.pk)):
+        entry.end_date = today()
+        services.save_membership(entry)
+        assert type(entry).objects.get(pk=entry.pk).end_date == today()

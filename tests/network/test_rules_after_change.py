@@ -52,6 +52,8 @@ def test_a_guardian_turned_client_is_refused_while_related_to_a_client(api_a, ne
     body = response.json()
     assert body["code"] == "network_blocks_change"
     assert [e["field"] for e in body["errors"]] == [f"relations.{net['ans_joost'].pk}"]
+    assert body["errors"][0]["detail"] == (f"relations {net['ans_joost'].pk}: A client never "
+                                           "relates directly to another client (rule 2).")
     assert User.objects.get(pk=net["ans"].pk).authorisation == Role.GUARDIAN
     # The integrator ends the relation first; then the change goes through.
     assert api_a.delete(f"/api/relations/{net['ans_joost'].pk}/").status_code == 204

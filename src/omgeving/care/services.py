@@ -170,7 +170,7 @@ def save_message(message: Message, *, actor: User | None = None,
     message.client_id = thread.client_id
     if thread.closed_at is not None:
         raise _error(None, _("The thread is closed: it takes no new messages."),
-                     "thread_closed", conflict=True)
+                     "thread_closed")
     _check(message, on_behalf_of, actor)
     author = message.author
     if author.pk != thread.client_id and author.pk not in participant_ids(thread):

@@ -31,7 +31,7 @@ def save_family(family: Family, members: list[User] | None = None) -> Family:
     others = Family.objects.for_organization(family.organization).exclude(pk=family.pk)
     if family.external_id and others.filter(external_id=family.external_id).exists():
         raise _error("external_id", _("A family with this external_id exists."),
-                     "external_id_taken", conflict=True)
+                     "external_id_taken")
     family.save()
     if members is not None:
         for user in members:

@@ -166,7 +166,7 @@ def check_relation(relation: Relation, *, actor: User | None = None,
         client=client, person=person)
     if _overlapping(pair, relation).exists():
         raise _error(None, _("This person already has a relation with this client in an "
-                     "overlapping period."), "duplicate_relation", conflict=True)
+                     "overlapping period."), "duplicate_relation")
 
 
 @transaction.atomic
@@ -180,7 +180,7 @@ def save_relation(relation: Relation, *, actor: User | None = None) -> Relation:
     if relation.external_id and Relation.objects.for_organization(relation.organization).filter(
             external_id=relation.external_id).exclude(pk=relation.pk).exists():
         raise _error("external_id", _("A relation with this external_id exists."),
-                     "external_id_taken", conflict=True)
+                     "external_id_taken")
     relation.save()
     return relation
 
@@ -260,7 +260,7 @@ def check_membership(entry: Membership, *, actor: User | None = None,
         group_id=entry.group.pk, **{field: person})
     if entry.group.pk is not None and _overlapping(same, entry).exists():
         raise _error(None, _("This person is already in this group in an overlapping period."),
-                     "duplicate_membership", conflict=True)
+                     "duplicate_membership")
 
 
 @transaction.atomic

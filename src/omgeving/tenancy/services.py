@@ -108,7 +108,7 @@ def check_unique(obj, *fields: str) -> None:
         if value not in (None, "") and others.filter(**{field: value}).exists():
             raise rule_error(field, _("One with this %(field)s exists in this organisation.")
                              % {"field": field},
-                             f"{field}_taken", conflict=True)
+                             f"{field}_taken")
 
 
 @transaction.atomic
@@ -149,5 +149,5 @@ def delete_unless_in_use(obj, message: str) -> None:
         refs = rel.related_model._default_manager.filter(organization=obj.organization_id,
                                                          **{rel.field.name: obj})
         if refs.exists():
-            raise rule_error(None, message, "in_use", conflict=True)
+            raise rule_error(None, message, "in_use")
     tombstone(obj)
