@@ -89,8 +89,62 @@ def test_bsn_only_for_counselor_plus(joost_network, org_a):
 
 
 def test_access_md_shows_the_tables_of_the_code():
-    """docs/access.md embeds access.render_tables() verbatim: the code is the single source."""
-    assert access.render_tables() in (ROOT / "docs" / "access.md").read_text()
+    """docs/access.md embeds access.render_tables() verbatim, whole: the code is the single
+    source."""
+    text = (ROOT / "docs" / "access.md").read_text()
+    start = text.index("**About the client they relate to**")
+    end = text.index("**Oneself**: every category.\n") + len("**Oneself**: every category.\n")
+    assert text[start:end] == access.render_tables()
+
+
+def _path(client, person, authorisation, via, relation=None, group=None):
+    return {"client_id": client.pk, "person_id": person.pk, "authorisation": authorisation,
+            "via": via, "start_date": today().isoformat(), "end_date": None,
+            "relation_id": relation and relation.pk, "group_id": group and group.pk,
+            "group_name": group and group.name}
+
+
+def test_the_access_endpoint_gives_every_reason_in_full(api_a, joost_network):
+    """The explanation an integrator shows a person, field by field: a relation, an indirect
+    relation (through a group and a direct relation), oneself, and nothing."""
+    from omgeving.network.models import Group
+
+    p = joost_network
+    ans_joost = Relation.objects.get(client=p["joost"], person=p["ans"])
+    team = Group.objects.get(name="Team Noord")
+
+    def explain(viewer, subject):
+        answer = api_a.get(f"/api/users/{p[viewer].pk}/access/{p[subject].pk}/")
+        assert answer.status_code == 200
+        return answer.json()
+
+    body = explain("ans", "joost")
+    assert body["capabilities"] == [] and body["reasons"] == [{
+        "kind": "relation", "client_id": p["joost"].pk,
+        "viewer_path": _path(p["joost"], p["ans"], "GUARDIAN", "direct", relation=ans_joost)}]
+    body = explain("pieter", "ans")
+    assert body["granted"] == ["identity", "contact"] and body["reasons"] == [{
+        "kind": "indirect", "client_id": p["joost"].pk,
+        "viewer_path": _path(p["joost"], p["pieter"], "COUNSELOR", "group", group=team),
+        "subject_path": _path(p["joost"], p["ans"], "GUARDIAN", "direct", relation=ans_joost)}]
+    body = explain("ans", "ans")
+    assert body["reasons"] == [{"kind": "self"}] and body["not_authorised"] == []
+    p["ans"].is_active = False
+    p["ans"].save()
+    body = explain("pieter", "ans")  # an inactive person is seen by nobody
+    assert body["categories"] == {c: False for c in access.CATEGORIES}
+    assert body["granted"] == body["capabilities"] == body["reasons"] == []
+
+
+def test_a_deactivated_group_member_is_no_path_to_the_groups_clients(api_a, joost_network):
+    from omgeving.accounts import services as accounts
+
+    p = joost_network
+    accounts.deactivate_user(p["pieter"])
+    body = api_a.get(f"/api/users/{p['joost'].pk}/network/").json()
+    assert body["user"]["username"] == "joost"
+    assert [m["person"]["username"] for m in body["clients"][0]["network"]] == ["ans"]
+    assert sees(p, "ans", "pieter") == set()
 
 
 def test_the_access_endpoint_explains(api_a, joost_network):
