@@ -21,6 +21,7 @@ from ..helpers import make_person
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
+DAY = datetime.timedelta(days=1)
 
 CLIENT_AS_COUNSELOR = {"identity", "contact", "birth_date", "network", "messages",
                        "appointments", "goals", "reports", "documents"}
@@ -172,3 +173,19 @@ def test_the_network_view(api_a, joost_network):
     assert clients["joost"]["path"]["group_name"] == "Team Noord"
     assert [m["person"]["username"] for m in clients["joost"]["network"]] == ["ans"]
     assert clients["lisa"]["network"] == []
+
+
+def test_a_group_path_ends_with_the_earlier_of_its_two_memberships(api_a, joost_network):
+    from omgeving.accounts import services as accounts
+    from omgeving.network.models import GroupClient, GroupMember
+
+    p = joost_network
+    GroupMember.objects.filter(user=p["pieter"]).update(end_date=today() + 10 * DAY)
+    GroupClient.objects.filter(client=p["joost"]).update(end_date=today() + 5 * DAY)
+    body = api_a.get(f"/api/users/{p['pieter'].pk}/network/").json()
+    ends = {c["client"]["username"]: c["path"]["end_date"] for c in body["clients"]}
+    assert ends == {"joost": (today() + 5 * DAY).isoformat(),
+                    "lisa": (today() + 10 * DAY).isoformat()}
+    accounts.deactivate_user(p["lisa"])  # an inactive client is in nobody's network
+    body = api_a.get(f"/api/users/{p['pieter'].pk}/network/").json()
+    assert [c["client"]["username"] for c in body["clients"]] == ["joost"]
