@@ -205,3 +205,95 @@ def test_a_forged_cursor_with_an_extreme_date_is_400_not_500(api, joost, world, 
     forged = base64.urlsafe_b64encode(f"{moment}|0|1".encode()).decode().rstrip("=")
     answer = api.get(f"/api/users/{joost['pieter'].pk}/timeline/", {"after": forged})
     assert answer.status_code == 400 and answer.json()["code"] == "invalid_cursor"
+
+
+def _cursor(moment: str, rank: int, pk: int) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(f"{moment}|{rank}|{pk}".encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(("cursor", "valid"), [
+    (("2199-06-01T00:00:00+00:00", 0, 1), True),  # the last year content can have, rank 0
+    (("1900-01-01T12:00:00+00:00", 5, 2**63 - 1), True),
+    (("2200-01-01T00:00:00+00:00", 0, 1), False),
+    (("2026-01-01T00:00:00+00:00", 0, 0), False),  # a row id is positive
+    (("2026-01-01T00:00:00+00:00", 0, 2**63), False),  # beyond a 64-bit id: not SQL's error
+    (("2026-01-01T00:00:00+00:00", 6, 1), False),  # one rank per source, 0-5
+    (("2026-01-01T00:00:00", 0, 1), False),  # a moment without its offset
+])
+def test_a_cursor_is_checked_before_it_reaches_sql(api, joost, world, cursor, valid):
+    answer = api.get(f"/api/users/{joost['pieter'].pk}/timeline/", {"after": _cursor(*cursor)})
+    if valid:
+        assert answer.status_code == 200, answer.content
+    else:
+        assert answer.status_code == 400
+        assert answer.json()["errors"] == [{"field": "after", "code": "invalid_cursor",
+                                            "detail": "A cursor this timeline did not give."}]
+
+
+def test_cursors_survive_the_round_trip_whatever_their_bytes():
+    """base64 without its padding: every id and rank comes back (some encodings end in the
+    letters the padding is stripped next to)."""
+    from omgeving.care.timeline import SOURCES, _decode, _encode
+
+    moment = datetime.datetime(2026, 12, 7, 10, 30, 15, 123456, tzinfo=datetime.UTC)
+    for pk in range(1, 400):
+        for rank in range(len(SOURCES)):
+            assert _decode(_encode(moment, rank, pk)) == (moment, rank, pk)
+
+
+def test_items_made_in_the_same_moment_are_each_paged_once(api, joost):
+    """Many items of one kind and of several kinds share `created` (a bulk import): a walk with
+    pages of one still gives each exactly once, in (created, kind, id) order, newest first."""
+    import time_machine
+
+    j = joost
+    author = {"client": j["joost"].pk, "author": j["pieter"].pk}
+    with time_machine.travel(timezone.now(), tick=False):
+        made = [api.post("/api/goals/", {**author, "title": f"Doel {n}"}, format="json")
+                for n in range(3)]
+        made += [api.post("/api/reports/", {**author, "kind": "report", "title": f"V {n}",
+                                            "body": "."}, format="json") for n in range(2)]
+    assert {a.status_code for a in made} == {201}
+    walked, after = [], None
+    while True:
+        page = timeline(api, joost, "pieter", page_size=1, **({"after": after} if after else {}))
+        walked += [(i["resource"], i["id"]) for i in page["results"]]
+        if not page["next"]:
+            break
+        after = page["next"].split("after=")[1].split("&")[0]
+    reports = sorted((a.json()["id"] for a in made[3:]), reverse=True)
+    goals = sorted((a.json()["id"] for a in made[:3]), reverse=True)
+    assert walked == [("reports", r) for r in reports] + [("goals", g) for g in goals]
+
+
+def test_each_kind_of_item_shows_its_title_author_and_address(api, joost, world):
+    page = timeline(api, joost, "joost", page_size=100)
+    by_resource = {}
+    for item in page["results"]:
+        by_resource.setdefault(item["resource"], item)
+    assert set(by_resource) == {"messages", "appointments", "goals", "goal-progress",
+                                "reports", "documents"}
+    for resource, item in by_resource.items():
+        assert set(item) == {"category", "resource", "id", "client", "author", "title",
+                             "created", "url"}
+        assert item["client"] == joost["joost"].pk and item["title"], resource
+        expected_url = (f"/api/goals/{world['goal'].pk}/progress/" if resource == "goal-progress"
+                        else f"/api/{resource}/{item['id']}/")
+        assert item["url"].endswith(expected_url), resource
+    message = by_resource["messages"]
+    assert message["title"] == world["thread"].subject
+    progress = by_resource["goal-progress"]
+    assert progress["title"].startswith(f"{world['goal'].title}: ")
+    assert progress["title"].endswith("/10")
+    appointment = by_resource["appointments"]
+    assert appointment["author"] is not None
+
+
+def test_an_inactive_client_sees_no_content_of_their_own(joost, world):
+    from omgeving.care.timeline import timeline as read
+
+    joost["joost"].is_active = False
+    page = read(joost["joost"], readable=set(CONTENT))
+    assert page.items == [] and page.after is None

@@ -91,11 +91,12 @@ def _older_than(cursor, rank: int) -> Q:
 
 
 def _item(category: str, resource: str, rank: int, obj) -> dict:
-    title = getattr(obj, "title", None) or getattr(obj, "subject", None)
     if isinstance(obj, Message):
         title = obj.thread.subject
     elif isinstance(obj, GoalProgress):
         title = f"{obj.goal.title}: {obj.score}/10"
+    else:  # appointments, goals, reports, documents
+        title = obj.title
     return {"category": category, "resource": resource, "id": obj.pk,
             "client": obj.client_id, "author": obj.author_id, "title": title,
             "created": obj.created, "url": f"/api/{resource}/{obj.pk}/"
