@@ -54,7 +54,7 @@ def visible_categories(viewer: User, day: datetime.date) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     for path in paths_of_person(viewer, day):
         found.setdefault(path.client_id, set()).update(
-            c for c in ABOUT_THE_CLIENT.get(path.authorisation, ()) if c in CONTENT)
+            c for c in ABOUT_THE_CLIENT[path.authorisation] if c in CONTENT)
     return found
 
 
