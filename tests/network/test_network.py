@@ -203,3 +203,27 @@ def test_a_deactivated_members_membership_can_still_be_ended(org_a, people):
         entry.end_date = today()
         services.save_membership(entry)
         assert type(entry).objects.get(pk=entry.pk).end_date == today()
+
+
+def test_today_is_the_dutch_day_in_every_door(org_a, people, app_a):
+    """At 00:30 in Amsterdam (23:30 UTC) it is the next day in the Netherlands. A relation the
+    admin or the CLI starts today counts in the API, which answers in UTC, and one the API
+    starts today starts that same Dutch day."""
+    import time_machine
+
+    from omgeving.tokens.services import issue_token
+
+    from ..helpers import client_for
+
+    moment = datetime.datetime(2026, 12, 7, 23, 30, tzinfo=datetime.UTC)
+    with time_machine.travel(moment, tick=False):
+        api_a = client_for(org_a, issue_token(app_a).token)
+        assert today() == datetime.date(2026, 12, 8)
+        relation(org_a, people["joost"], people["ans"])  # outside a request
+        body = api_a.get(f"/api/users/{people['ans'].pk}/access/{people['joost'].pk}/").json()
+        assert "identity" in body["granted"]
+        answer = api_a.post("/api/relations/", {
+            "client": people["joost"].pk, "person": people["tim"].pk,
+            "authorisation": "EXTERNAL"}, format="json")
+        assert answer.status_code == 201, answer.content
+        assert answer.json()["start_date"] == "2026-12-08"

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from omgeving.accounts.models import User
 from omgeving.errors import raises
 from omgeving.errors import rule_error as _error
+from omgeving.network.models import today
 from omgeving.tenancy.services import check_unique
 
 from .authors import check_author, check_client
@@ -153,7 +154,7 @@ def save_thread(thread: MessageThread, *, actor: User | None = None,
         participants = list(participants or [])
         if thread.author.pk not in {p.pk for p in participants}:
             participants.append(thread.author)
-    check_participants(thread, _added(thread, participants), timezone.localdate())
+    check_participants(thread, _added(thread, participants), today())
     _save(thread, "external_id")
     if participants is not None:
         _set_participants(thread, participants)
@@ -189,7 +190,7 @@ def save_appointment(appointment: Appointment, *, actor: User | None = None,
     _check(appointment, on_behalf_of, actor)
     if appointment.ends_at <= appointment.starts_at:
         raise _error("ends_at", _("An appointment ends after it starts."), "end_before_start")
-    day = timezone.localdate(appointment.starts_at)
+    day = today(appointment.starts_at)
     moved = appointment.pk is not None and \
         _stored(appointment, "starts_at").get("starts_at") != appointment.starts_at
     if moved:

@@ -32,7 +32,7 @@ from omgeving.errors import rule_error as _error
 from omgeving.tenancy.features import require
 
 from . import services
-from .models import Invitation, Relation
+from .models import Invitation, Relation, today
 from .services import PROFESSIONALS, check_in_network
 
 
@@ -78,8 +78,7 @@ def create_invitation(invitation: Invitation) -> tuple[Invitation, str]:
         if invitation.authorisation not in PROFESSIONALS:
             invitation.authorisation = counselor.authorisation
     services.check_bsn_grant(invitation.invited_by, invitation.authorisation)
-    today = timezone.localdate()
-    if invitation.end_date is not None and invitation.end_date < today:
+    if invitation.end_date is not None and invitation.end_date < today():
         raise _error("end_date", _("The end date has passed."), "end_before_start")
     token = secrets.token_urlsafe(32)
     invitation.token_hash = _hash(token)

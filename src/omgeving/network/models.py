@@ -36,8 +36,11 @@ class GroupRole(models.TextChoices):
     COUNSELOR_PLUS = "COUNSELOR_PLUS", _("Counselor+")
 
 
-def today():
-    return timezone.localdate()
+def today(moment=None):
+    """The calendar day in the Netherlands (settings.TIME_ZONE) now, or at `moment`, whatever
+    time zone is active: the API activates UTC to write its times with `Z`, but relations,
+    memberships and content dates are Dutch days in every door (API, admin, CLI, worker)."""
+    return timezone.localdate(moment, timezone.get_default_timezone())
 
 
 class PeriodQuerySet(TenantQuerySet):
