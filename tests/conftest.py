@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,14 @@ def anon_a(org_a):
 
 def pytest_configure(config):
     error_codes.start()
+    if os.environ.get("OMGEVING_TEST_DB_PER_PROCESS"):
+        # `make mutate` runs test sessions side by side in forked processes: each its own
+        # SQLite test database file, or they would create and drop each other's.
+        from django.conf import settings
+
+        test = settings.DATABASES["default"].get("TEST") or {}
+        if test.get("NAME"):
+            test["NAME"] = f"{test['NAME'].removesuffix('.sqlite3')}-{os.getpid()}.sqlite3"
 
 
 def pytest_sessionfinish(session, exitstatus):
