@@ -269,3 +269,29 @@ def test_expiry_uses_the_clock_with_bounded_leeway(settings, org_a, app_a):
     issued = tokens.issue_token(app_a)
     claims = tokens.decode_token(issued.token, org_a)
     assert abs(claims["iat"] - time.time()) < 5
+
+
+def test_the_token_query_loads_the_user_and_the_organisation_as_the_orm_would(org_a, org_b,
+                                                                              app_a):
+    """The hand-written query behind every API call (tokens._TokenQuery), built afresh: one
+    query, and the user and organisation it gives equal what the ORM reads field by field
+    (the process keeps one per database, so without clearing it a test could be reading one
+    built before)."""
+    from omgeving.accounts.models import User
+    from omgeving.tenancy.models import Organization
+
+    accounts.change_grants(app_a, add=["users:read", "bsn"])
+    tokens._token_queries.clear()
+    claims = tokens.decode_token(tokens.issue_token(app_a).token, org_a)
+    with CaptureQueriesContext(connection) as queries:
+        user = tokens.user_for_claims(claims, org_a)
+    assert len(queries) == 1
+    stored = User.objects.get(pk=app_a.pk)
+    for name in tokens.USER_FIELDS:
+        assert getattr(user, name) == getattr(stored, name), name
+    organisation = Organization.objects.get(pk=org_a.pk)
+    for field in Organization._meta.concrete_fields:
+        assert getattr(user.organization, field.attname) == getattr(
+            organisation, field.attname), field.name
+    assert tokens._user_with_organization(app_a.pk, org_b) is None  # A's user, asked at B
+    assert tokens._user_with_organization(app_a.pk + 1000, org_a) is None
