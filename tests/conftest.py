@@ -83,13 +83,28 @@ def anon_a(org_a):
 def pytest_configure(config):
     error_codes.start()
     if os.environ.get("OMGEVING_TEST_DB_PER_PROCESS"):
-        # `make mutate` runs test sessions side by side in forked processes: each its own
-        # SQLite test database file, or they would create and drop each other's.
-        from django.conf import settings
+        _own_test_database(config)
 
-        test = settings.DATABASES["default"].get("TEST") or {}
-        if test.get("NAME"):
-            test["NAME"] = f"{test['NAME'].removesuffix('.sqlite3')}-{os.getpid()}.sqlite3"
+
+def _own_test_database(config) -> None:
+    """`make mutate` runs test sessions side by side in forked processes: each gets its own
+    SQLite test database file, or they would create and drop each other's; copied from a
+    migrated template (OMGEVING_TEST_DB_TEMPLATE) when there is one, as migrating takes
+    longer than most mutants' tests."""
+    import shutil
+
+    from django.conf import settings
+
+    test = settings.DATABASES["default"].get("TEST") or {}
+    if not test.get("NAME"):
+        return
+    test["NAME"] = f"{test['NAME'].removesuffix('.sqlite3')}-{os.getpid()}.sqlite3"
+    template = os.environ.get("OMGEVING_TEST_DB_TEMPLATE")
+    if template:
+        shutil.copyfile(template, test["NAME"])
+        config.option.reuse_db = True  # pytest-django: keep it, migrate only what is new
+        config.add_cleanup(lambda: [Path(f"{test['NAME']}{suffix}").unlink(missing_ok=True)
+                                    for suffix in ("", "-wal", "-shm")])
 
 
 def pytest_sessionfinish(session, exitstatus):
