@@ -60,8 +60,14 @@ def test_foreign_host_is_400_problem(org_a):
 def test_unscoped_query_inside_a_request_raises(org_a):
     make_person(org_a, "joost")
     with request_context(org_a):
-        with pytest.raises(UnscopedQueryError):
+        with pytest.raises(UnscopedQueryError,
+                           match="^User queried without an organisation inside a request$"):
             list(User.objects.all())
+        with pytest.raises(UnscopedQueryError):  # one fetch, no len() first
+            next(iter(User.objects.all()))
+        with pytest.raises(UnscopedQueryError):
+            for _ in User.objects.filter(username="joost"):
+                pass
         with pytest.raises(UnscopedQueryError):
             User.objects.count()
         with pytest.raises(UnscopedQueryError):
@@ -70,6 +76,8 @@ def test_unscoped_query_inside_a_request_raises(org_a):
             User.objects.filter(username="joost").update(first_name="x")
         assert [u.username for u in User.objects.for_organization(org_a)] == ["joost"]
         assert User.objects.filter(organization=org_a).count() == 1
+        assert User.objects.filter(organization=org_a.pk).count() == 1  # an id scopes too
+        assert User.objects.filter(organization_id=org_a.pk).count() == 1
         assert User.objects.none().count() == 0
 
 
