@@ -1,0 +1,49 @@
+"""The SSRF guard's verdict on each kind of address (omgeving/webhooks/ssrf.py), with the words
+the subscriber is shown, and real name resolution (no network: localhost and .invalid)."""
+
+from __future__ import annotations
+
+import pytest
+
+from omgeving.webhooks import ssrf
+
+LOOPBACK, PRIVATE = "a loopback address", "a private address"
+CARRYING = "an IPv6 address carrying a non-public IPv4 address"
+METADATA = "a cloud metadata address"
+
+
+@pytest.mark.parametrize(("address", "reason"), [
+    ("93.184.216.34", None),
+    ("2606:2800:220:1:248:1893:25c8:1946", None),
+    ("64:ff9b::5db8:d822", "a reserved address"),  # NAT64: refused even with a public inside
+    ("127.0.0.1", LOOPBACK),
+    ("::1", LOOPBACK),
+    ("10.0.0.1", PRIVATE),
+    ("::ffff:10.0.0.1", PRIVATE),  # IPv4-mapped: judged as the IPv4 address
+    ("fe80::1%eth0", "a link-local address"),  # with a zone
+    ("169.254.10.1", "a link-local address"),
+    ("224.0.0.1", "a multicast address"),
+    ("0.0.0.0", "an unspecified address"),  # noqa: S104
+    ("240.0.0.1", PRIVATE),  # Python counts 240/4 among the private networks
+    ("4000::1", "a reserved address"),
+    ("fec0::1", "a site-local address"),
+    ("100.64.0.1", "not a public address"),  # shared address space (carrier NAT)
+    ("2002:a00:1::", CARRYING),  # 6to4 of 10.0.0.1
+    ("64:ff9b::a00:1", CARRYING),  # NAT64 of 10.0.0.1
+    ("2001:0:4136:e378:8000:63bf:f5ff:fffe", CARRYING),  # Teredo of 10.0.0.1
+    ("169.254.169.254", METADATA),
+    ("64:ff9b::a9fe:a9fe", METADATA),  # NAT64 of 169.254.169.254
+    ("100.100.100.200", METADATA),
+])
+def test_each_address_gets_its_verdict_in_words(settings, address, reason):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    assert ssrf.address_refusal(address) == reason
+
+
+def test_names_are_resolved_for_real(settings):
+    assert "127.0.0.1" in ssrf.resolve("localhost", 443)
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ssrf.Refused, match="^The host is a loopback address \\(127.0.0.1\\)"):
+        ssrf.check("https://localhost/hook")
+    with pytest.raises(ssrf.Refused, match="^The host name does not resolve.$"):
+        ssrf.check("https://no-such-host.invalid/hook")
