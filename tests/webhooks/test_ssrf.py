@@ -47,3 +47,38 @@ def test_names_are_resolved_for_real(settings):
         ssrf.check("https://localhost/hook")
     with pytest.raises(ssrf.Refused, match="^The host name does not resolve.$"):
         ssrf.check("https://no-such-host.invalid/hook")
+
+
+ONLY_HTTPS = ("Only https URLs are allowed (for a receiver under development, the server's "
+              "operator can allow http with OMGEVING_WEBHOOK_ALLOW_HTTP=1).")
+NO_CREDENTIALS = "A URL with a user name or password is not allowed."
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("https://[::1/hook", "Not a valid URL."),
+    ("https://example.org:99999/hook", "Not a valid URL."),
+    ("ftp://93.184.216.34/hook", ONLY_HTTPS),
+    ("http://93.184.216.34/hook", ONLY_HTTPS),
+    ("https://user@93.184.216.34/hook", NO_CREDENTIALS),
+    ("https://:secret@93.184.216.34/hook", NO_CREDENTIALS),
+    ("https:///hook", "The URL has no host."),
+    ("https://metadata.google.internal./hook", "The host is a cloud metadata address."),
+    ("https://93.184.216.34:8443/hook", "Only port 443 is allowed (for a receiver under "
+     "development, the server's operator can allow others with "
+     "OMGEVING_WEBHOOK_ALLOW_PRIVATE=1)."),
+])
+def test_each_refused_url_says_why(settings, url, message):
+    settings.WEBHOOK_ALLOW_PRIVATE = settings.WEBHOOK_ALLOW_HTTP = False
+    with pytest.raises(ssrf.Refused) as refused:
+        ssrf.check(url)
+    assert str(refused.value) == message
+
+
+def test_what_is_allowed_and_where_it_is_sent(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = settings.WEBHOOK_ALLOW_HTTP = False
+    assert ssrf.check("https://93.184.216.34/hook") == ssrf.Target(
+        "https", "93.184.216.34", 443, "93.184.216.34")
+    settings.WEBHOOK_ALLOW_HTTP = True  # development: http, and https still
+    assert ssrf.check("http://93.184.216.34:8080/hook") == ssrf.Target(
+        "http", "93.184.216.34", 8080, "93.184.216.34")
+    assert ssrf.check("https://93.184.216.34/hook").scheme == "https"
