@@ -335,3 +335,70 @@ def test_counters_that_count_nothing_are_pruned_by_the_sweep(org_a, app_a):
         assert set(LoginThrottle.objects.values_list("ip", flat=True)) == {"203.0.113.9",
                                                                           None}
         assert not KnownLoginAddress.objects.exists()
+
+
+def test_prune_keeps_running_locks_and_recent_addresses_and_counts_what_went(org_a, app_a,
+                                                                             settings):
+    """An old counter whose lock still runs stays; a known address younger than 30 days
+    stays; prune() says how many rows went."""
+    import datetime
+
+    from django.utils import timezone
+
+    from omgeving.accounts.models import KnownLoginAddress
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        login(org_a, "api", APP_PASSWORD, ip="192.0.2.1")  # known address, old by then
+        for n in range(3):
+            login(org_a, "nobody", "wrong", ip=f"198.51.100.{n}")  # 3 × 2 counters, no lock
+    with time_machine.travel(start + datetime.timedelta(days=20), tick=False):
+        login(org_a, "api", APP_PASSWORD, ip="192.0.2.2")  # known address, recent by then
+    with time_machine.travel(start + datetime.timedelta(days=31), tick=False):
+        LoginThrottle.objects.filter(username="nobody", ip="198.51.100.0").update(
+            locked_until=timezone.now() + datetime.timedelta(minutes=5))  # a lock that runs
+        before = LoginThrottle.objects.count() + KnownLoginAddress.objects.count()
+        went = lockout.prune()
+        after = LoginThrottle.objects.count() + KnownLoginAddress.objects.count()
+        assert went == before - after > 0
+        assert LoginThrottle.objects.filter(ip="198.51.100.0").exists()
+        assert list(KnownLoginAddress.objects.values_list("ip", flat=True)) == ["192.0.2.2"]
+
+
+def test_retry_after_is_the_seconds_the_lock_has_left(org_a, app_a):
+    with time_machine.travel("2030-01-01 12:00:00+00:00", tick=False) as traveller:
+        for _ in range(5):  # the fifth failure locks for 900 s
+            login(org_a, "api", "wrong")
+        assert login(org_a, "api", "wrong")["Retry-After"] == "901"  # rounded up
+        traveller.shift(300)
+        assert login(org_a, "api", "wrong")["Retry-After"] == "601"
+
+
+def test_the_same_username_at_two_organisations_counts_apart(org_a, org_b, app_a, app_b,
+                                                             settings):
+    """Logins, lockouts and resets of 'api' at A never touch 'api' at B."""
+    with time_machine.travel("2030-01-01 12:00:00+00:00", tick=False):
+        for _ in range(settings.LOGIN_SUCCESS_LIMIT):
+            assert login(org_a, "api", APP_PASSWORD).status_code == 200
+        assert login(org_b, "api", APP_PASSWORD).status_code == 200
+        for org in (org_a, org_b):
+            for _ in range(5):
+                login(org, "api", "wrong", ip="198.51.100.77")
+        lockout.reset(org_a, "api")
+        assert login(org_a, "api", "wrong", ip="198.51.100.77").status_code == 400
+        assert_locked(login(org_b, "api", "wrong", ip="198.51.100.77"))
+
+
+def test_an_ended_lock_is_no_longer_listed(org_a, app_a):
+    with time_machine.travel("2030-01-01 12:00:00+00:00", tick=False) as traveller:
+        for _ in range(5):
+            login(org_a, "api", "wrong")
+        assert lockout.current_lockouts(org_a).count() == 1
+        traveller.shift(901)
+        assert lockout.current_lockouts(org_a).count() == 0
+
+
+def test_a_failure_inside_a_hash_slot_is_not_swallowed_and_frees_the_slot():
+    for _ in range(3):  # more times than there are slots: each one was given back
+        with pytest.raises(ZeroDivisionError), lockout.hash_slot():
+            1 / 0  # noqa: B018
