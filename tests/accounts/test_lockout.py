@@ -402,3 +402,33 @@ def test_a_failure_inside_a_hash_slot_is_not_swallowed_and_frees_the_slot():
     for _ in range(3):  # more times than there are slots: each one was given back
         with pytest.raises(ZeroDivisionError), lockout.hash_slot():
             1 / 0  # noqa: B018
+
+
+def test_a_counting_window_ends_at_its_last_second(org_a, app_a):
+    """Four failures, then the window (900 s) has passed to the second: the count starts
+    again from one, so four more do not lock, the fifth does."""
+    with time_machine.travel("2030-01-01 12:00:00+00:00", tick=False) as traveller:
+        for _ in range(4):
+            login(org_a, "api", "wrong")
+        traveller.shift(900)
+        answers = [login(org_a, "api", "wrong").status_code for _ in range(5)]
+        assert answers == [400, 400, 400, 400, 400]
+        assert_locked(login(org_a, "api", "wrong"))
+        assert LoginThrottle.objects.get(scope="user-address").count == 5
+
+
+def test_a_lock_ends_at_its_last_second(org_a, app_a):
+    with time_machine.travel("2030-01-01 12:00:00+00:00", tick=False) as traveller:
+        for _ in range(5):
+            login(org_a, "api", "wrong")
+        traveller.shift(900)  # locked_until is now: over, and its count starts again
+        assert login(org_a, "api", "wrong").status_code == 400
+        assert login(org_a, "api", APP_PASSWORD).status_code == 200
+
+
+def test_an_address_guessing_many_usernames_gets_the_address_lock(org_a, settings):
+    for n in range(settings.LOCKOUT_ADDRESS_FAILURES):
+        login(org_a, f"user{n}", "wrong", ip="198.51.100.66")
+    [locked] = lockout.current_lockouts(org_a).filter(scope="address")
+    assert locked.ip == "198.51.100.66" and locked.username == ""
+    assert_locked(login(org_a, "someone-else", "wrong", ip="198.51.100.66"))
