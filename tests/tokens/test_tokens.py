@@ -295,3 +295,56 @@ def test_the_token_query_loads_the_user_and_the_organisation_as_the_orm_would(or
             organisation, field.attname), field.name
     assert tokens._user_with_organization(app_a.pk, org_b) is None  # A's user, asked at B
     assert tokens._user_with_organization(app_a.pk + 1000, org_a) is None
+
+
+def test_the_token_query_reads_only_what_the_request_needs(org_a, app_a):
+    """Every API call loads its Application user: USER_FIELDS only, never the password hash."""
+    tokens._token_queries.clear()
+    claims = tokens.decode_token(tokens.issue_token(app_a).token, org_a)
+    user = tokens.user_for_claims(claims, org_a)
+    loaded = {f.attname for f in type(user)._meta.concrete_fields} - user.get_deferred_fields()
+    assert loaded == set(tokens.USER_FIELDS)
+    assert "password" in user.get_deferred_fields()
+
+
+@pytest.mark.parametrize("change", [{"is_active": False}, {"is_application": False}])
+def test_a_token_stops_when_its_user_changes_behind_the_services(org_a, app_a, change):
+    """Changed by SQL (no token version bumped): the next call still refuses the token."""
+    from omgeving.accounts.models import User
+
+    client = client_for(org_a, tokens.issue_token(app_a).token)
+    assert client.get("/api/users/").status_code == 200
+    User.objects.filter(pk=app_a.pk).update(**change)
+    answer = client.get("/api/users/")
+    assert answer.status_code == 401 and answer.json()["code"] == "token_revoked"
+
+
+def test_a_token_of_a_deleted_user_is_revoked(org_a, app_a):
+    from omgeving.accounts.models import User
+
+    client = client_for(org_a, tokens.issue_token(app_a).token)
+    User.objects.filter(pk=app_a.pk).delete()
+    answer = client.get("/api/users/")
+    assert answer.status_code == 401 and answer.json()["code"] == "token_revoked"
+
+
+def test_an_organisation_switched_off_behind_the_services_is_gone_at_the_next_call(org_a,
+                                                                                   app_a):
+    from omgeving.tenancy.models import Organization
+
+    client = client_for(org_a, tokens.issue_token(app_a).token)
+    assert client.get("/api/users/").status_code == 200
+    Organization.objects.filter(pk=org_a.pk).update(is_active=False)  # no cache cleared
+    assert client.get("/api/users/").status_code == 404
+    assert client.get("/api/users/").status_code == 404  # and it stays forgotten
+
+
+@pytest.mark.parametrize("claims", [{"org": "elsewhere"}, {"aud": "elsewhere.example"}])
+def test_a_bad_token_naming_another_organisation_says_so(org_a, app_a, claims):
+    """A token that fails its check and names another organisation in either claim is
+    `token_wrong_organization`, whatever else is wrong with it."""
+    body = {**jwt.decode(tokens.issue_token(app_a).token, options={"verify_signature": False}),
+            **claims}
+    forged = jwt.encode(body, "not-the-key-" * 4, algorithm="HS256")
+    answer = client_for(org_a, forged).get("/api/users/")
+    assert answer.status_code == 401 and answer.json()["code"] == "token_wrong_organization"
