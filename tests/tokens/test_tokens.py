@@ -348,3 +348,38 @@ def test_a_bad_token_naming_another_organisation_says_so(org_a, app_a, claims):
     forged = jwt.encode(body, "not-the-key-" * 4, algorithm="HS256")
     answer = client_for(org_a, forged).get("/api/users/")
     assert answer.status_code == 401 and answer.json()["code"] == "token_wrong_organization"
+
+
+def _signed_as_the_server(org, claims: dict, drop: str | None = None) -> str:
+    """A token signed with the organisation's real key: what only a flaw in our own checks
+    could let through, since nobody else holds the key."""
+    body = {k: v for k, v in claims.items() if k != drop}
+    return jwt.encode(body, tokens._key(org), algorithm="HS256")
+
+
+@pytest.mark.parametrize(("change", "drop", "code"), [
+    ({"iss": "elsewhere.example"}, None, "token_invalid"),
+    ({"org": "elsewhere"}, None, "token_wrong_organization"),
+    ({"exp_after": 3600}, None, "token_invalid"),  # longer-lived than we issue
+    ({"orig_iat_after": 60}, None, "token_invalid"),  # a login after the token itself
+    *(({}, claim, "token_invalid")
+      for claim in ("exp", "iat", "iss", "user_id", "ver", "orig_iat", "jti")),
+    ({}, "aud", "token_wrong_organization"),  # no audience: not a token for this host
+])
+def test_even_a_correctly_signed_token_must_be_one_we_issue(org_a, app_a, change, drop, code):
+    claims = jwt.decode(tokens.issue_token(app_a).token, options={"verify_signature": False})
+    if "exp_after" in change:
+        claims["exp"] = claims["iat"] + change.pop("exp_after")
+    if "orig_iat_after" in change:
+        claims["orig_iat"] = claims["iat"] + change.pop("orig_iat_after")
+    answer = client_for(org_a, _signed_as_the_server(org_a, {**claims, **change}, drop)).get(
+        "/api/users/")
+    assert answer.status_code == 401 and answer.json()["code"] == code
+
+
+def test_each_organisation_signs_with_its_own_key(org_a, org_b, app_b):
+    """B's claims signed with A's key are refused at B: the keys differ, not only the claims."""
+    assert tokens._key(org_a) != tokens._key(org_b)
+    claims = jwt.decode(tokens.issue_token(app_b).token, options={"verify_signature": False})
+    answer = client_for(org_b, _signed_as_the_server(org_a, claims)).get("/api/users/")
+    assert answer.status_code == 401 and answer.json()["code"] == "token_invalid"
