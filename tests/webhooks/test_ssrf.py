@@ -82,3 +82,12 @@ def test_what_is_allowed_and_where_it_is_sent(settings):
     assert ssrf.check("http://93.184.216.34:8080/hook") == ssrf.Target(
         "http", "93.184.216.34", 8080, "93.184.216.34")
     assert ssrf.check("https://93.184.216.34/hook").scheme == "https"
+
+
+def test_metadata_with_a_zone_is_still_metadata_with_private_allowed(settings):
+    """An IPv6 address with a zone (`%eth0`, as name resolution may give it) is judged
+    without it: the metadata address stays refused even where private ones are allowed."""
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    assert ssrf.address_refusal("fd00:ec2::254%eth0") == METADATA
+    assert ssrf.address_refusal("fd00:ec2::254") == METADATA
+    assert ssrf.address_refusal("fe80::1%eth0") is None  # allowed: private is on
