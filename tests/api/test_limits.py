@@ -94,11 +94,13 @@ def test_a_bad_host_logs_one_line(client):
     # Through the configured console handler and its filters, as the server writes it: the
     # test does not run the filter itself, so dropping it from LOGGING fails here.
     handler, written = _console_handler(), io.StringIO()
-    previous = handler.setStream(written)
+    # (its stream swapped without flushing the old one: an earlier test's captured stderr
+    # may be closed by now)
+    previous, handler.stream = handler.stream, written
     try:
         response = client.get("/admin/", HTTP_HOST="evil.example.com")
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
     assert response.status_code == 400
     lines = written.getvalue().splitlines()
     security = [line for line in lines if "django.security.DisallowedHost" in line]
