@@ -43,8 +43,12 @@ def test_each_address_gets_its_verdict_in_words(settings, address, reason):
 def test_names_are_resolved_for_real(settings):
     assert "127.0.0.1" in ssrf.resolve("localhost", 443)
     settings.WEBHOOK_ALLOW_PRIVATE = False
-    with pytest.raises(ssrf.Refused, match="^The host is a loopback address \\(127.0.0.1\\)"):
+    with pytest.raises(ssrf.Refused) as refused:
         ssrf.check("https://localhost/hook")
+    assert str(refused.value) == (
+        "The host is a loopback address (127.0.0.1). For a receiver under development, the "
+        "server's operator can allow private and loopback addresses with "
+        "OMGEVING_WEBHOOK_ALLOW_PRIVATE=1.")
     with pytest.raises(ssrf.Refused, match="^The host name does not resolve.$"):
         ssrf.check("https://no-such-host.invalid/hook")
 
@@ -91,3 +95,13 @@ def test_metadata_with_a_zone_is_still_metadata_with_private_allowed(settings):
     assert ssrf.address_refusal("fd00:ec2::254%eth0") == METADATA
     assert ssrf.address_refusal("fd00:ec2::254") == METADATA
     assert ssrf.address_refusal("fe80::1%eth0") is None  # allowed: private is on
+
+
+def test_http_goes_to_port_80_and_a_name_without_addresses_is_refused(settings, monkeypatch):
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    assert ssrf.check("http://93.184.216.34/hook").port == 80
+    monkeypatch.setattr(ssrf, "resolve", lambda host, port: [])
+    with pytest.raises(ssrf.Refused) as refused:
+        ssrf.check("https://example.org/hook")
+    assert str(refused.value) == "The host name does not resolve."
