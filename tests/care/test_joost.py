@@ -297,3 +297,50 @@ def test_an_inactive_client_sees_no_content_of_their_own(joost, world):
     joost["joost"].is_active = False
     page = read(joost["joost"], readable=set(CONTENT))
     assert page.items == [] and page.after is None
+
+
+def test_the_timeline_follows_created_not_ids(api, joost):
+    """Items whose ids do not follow their moments (an import that sets them): still each
+    once, newest first, across pages."""
+    from omgeving.care.models import Goal
+
+    j = joost
+    author = {"client": j["joost"].pk, "author": j["pieter"].pk}
+    ids = [api.post("/api/goals/", {**author, "title": f"Doel {n}"}, format="json").json()["id"]
+           for n in range(4)]
+    base = timezone.now() - datetime.timedelta(days=1)
+    for minutes, pk in zip((40, 10, 30, 20), ids, strict=True):  # newest: ids[0], ids[2], …
+        Goal.objects.filter(pk=pk).update(created=base + datetime.timedelta(minutes=minutes))
+    walked, after = [], None
+    while True:
+        page = timeline(api, joost, "pieter", page_size=1, category="goals",
+                        **({"after": after} if after else {}))
+        walked += [i["id"] for i in page["results"]]
+        if not page["next"]:
+            break
+        after = page["next"].split("after=")[1].split("&")[0]
+    assert walked == [ids[0], ids[2], ids[3], ids[1]]
+
+
+def test_a_last_page_that_is_full_has_no_next(api, joost):
+    j = joost
+    author = {"client": j["joost"].pk, "author": j["pieter"].pk}
+    for n in range(3):
+        api.post("/api/goals/", {**author, "title": f"Doel {n}"}, format="json")
+    page = timeline(api, joost, "pieter", page_size=3, category="goals")
+    assert len(page["results"]) == 3 and page["next"] is None
+    page = timeline(api, joost, "pieter", page_size=2, category="goals")
+    assert len(page["results"]) == 2 and page["next"] is not None
+
+
+def test_a_category_asks_for_that_category_only(api, joost, world):
+    for category in CONTENT:
+        page = timeline(api, joost, "pieter", category=category)
+        assert {i["category"] for i in page["results"]} == {category}, category
+
+
+def test_cursors_carry_no_padding():
+    from omgeving.care.timeline import _encode
+
+    moment = datetime.datetime(2026, 12, 7, 10, 30, tzinfo=datetime.UTC)
+    assert not any("=" in _encode(moment, 0, pk) for pk in range(1, 50))
