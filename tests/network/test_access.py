@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from omgeving.accounts.models import Role
+from omgeving.accounts.models import Role, User
 from omgeving.demo import worked_example
 from omgeving.network import access, services
 from omgeving.network.models import Relation, today
@@ -189,3 +189,44 @@ def test_a_group_path_ends_with_the_earlier_of_its_two_memberships(api_a, joost_
     accounts.deactivate_user(p["lisa"])  # an inactive client is in nobody's network
     body = api_a.get(f"/api/users/{p['pieter'].pk}/network/").json()
     assert [c["client"]["username"] for c in body["clients"]] == ["joost"]
+
+
+def test_nothing_is_seen_across_organisations_or_by_an_inactive_client(api_a, joost_network,
+                                                                       org_b):
+    """may_see itself, below the API's 404: a person of another organisation sees nothing,
+    with no reason; oneself has every category and no capabilities; an inactive client has
+    no network of their own."""
+    from omgeving.accounts import services as accounts
+
+    p = joost_network
+    stranger = make_person(org_b, "stranger", Role.COUNSELOR)
+    result = access.may_see(stranger, p["joost"])
+    assert result.categories == {c: False for c in access.CATEGORIES}
+    assert result.capabilities == [] and result.reasons == []
+    own = access.may_see(p["joost"], p["joost"])
+    assert own.capabilities == [] and own.granted == list(access.CATEGORIES)
+    accounts.deactivate_user(p["joost"])
+    assert access.network_of(User.objects.get(pk=p["joost"].pk)) == []
+
+
+def test_a_group_gives_its_own_clients_only(api_a, joost_network, org_a):
+    from omgeving.network.models import Group, GroupClient
+
+    p = joost_network
+    other = services.save_group(Group(organization=org_a, name="Team Zuid"))
+    far = make_person(org_a, "far", Role.CLIENT)
+    services.save_membership(GroupClient(organization=org_a, group=other, client=far))
+    body = api_a.get(f"/api/users/{p['pieter'].pk}/network/").json()
+    assert {c["client"]["username"] for c in body["clients"]} == {"joost", "lisa"}
+    assert access.may_see(p["pieter"], far).granted == []
+    body = api_a.get(f"/api/users/{far.pk}/network/").json()
+    assert body["clients"][0]["network"] == []
+
+
+def test_a_direct_path_carries_its_end_date(api_a, joost_network):
+    p = joost_network
+    rel = Relation.objects.get(client=p["joost"], person=p["ans"])
+    rel.end_date = today() + 30 * DAY
+    services.save_relation(rel)
+    body = api_a.get(f"/api/users/{p['ans'].pk}/network/").json()
+    assert body["clients"][0]["path"]["end_date"] == (today() + 30 * DAY).isoformat()
