@@ -227,3 +227,46 @@ def test_today_is_the_dutch_day_in_every_door(org_a, people, app_a):
             "authorisation": "EXTERNAL"}, format="json")
         assert answer.status_code == 201, answer.content
         assert answer.json()["start_date"] == "2026-12-08"
+
+
+def test_membership_refusals_name_their_field_and_say_why(org_a, org_b, people):
+    """Group memberships: another organisation's group or person, a duplicate in the same
+    group (not in another), a non-client as a group's client — each on its field, in its
+    words."""
+    team = services.save_group(Group(organization=org_a, name="Team Noord"))
+    south = services.save_group(Group(organization=org_a, name="Team Zuid"))
+    elsewhere = services.save_group(Group(organization=org_b, name="Team B"))
+    with pytest.raises(ValidationError) as exc:
+        services.save_membership(GroupMember(organization=org_a, group=elsewhere,
+                                             user=people["pieter"]))
+    assert refusal(exc) == ("group", "other_organization",
+                            "This group belongs to another organisation.")
+    stranger = make_person(org_b, "stranger", Role.COUNSELOR)
+    with pytest.raises(ValidationError) as exc:
+        services.save_membership(GroupMember(organization=org_a, group=team, user=stranger))
+    assert refusal(exc) == ("user", "other_organization",
+                            "This person belongs to another organisation.")
+    with pytest.raises(ValidationError) as exc:
+        services.save_membership(GroupClient(organization=org_a, group=team,
+                                             client=people["ans"]))
+    assert refusal(exc) == ("client", "not_a_client", "Only clients are a group's clients.")
+    services.save_membership(GroupMember(organization=org_a, group=team, user=people["pieter"]))
+    services.save_membership(GroupMember(organization=org_a, group=south,
+                                         user=people["pieter"]))  # another group: fine
+    with pytest.raises(ConflictError) as exc:
+        services.save_membership(GroupMember(organization=org_a, group=team,
+                                             user=people["pieter"]))
+    assert refusal(exc) == (None, "duplicate_membership",
+                            "This person is already in this group in an overlapping period.")
+
+
+@pytest.mark.parametrize("who", ["client", "person"])
+def test_nobody_new_relates_to_a_deactivated_person(org_a, people, who):
+    from omgeving.accounts import services as accounts
+
+    pair = {"client": people["joost"], "person": people["ans"]}
+    accounts.deactivate_user(pair[who])
+    with pytest.raises(ValidationError) as exc:
+        relation(org_a, pair["client"], pair["person"])
+    assert refusal(exc) == (who, "inactive_person",
+                            "This person is deactivated: nobody new relates to them.")
