@@ -86,7 +86,7 @@ bench-webhooks: install-test
 
 # Sync at scale (docs/performance.md): 10,000 and 1,000,000 people on SQLite, then on
 # PostgreSQL; about an hour, and ~3 GB under var/. BENCH_SCALE_ARGS="--sizes 10000,100000" for less.
-# Mutation testing of the security-critical modules (scripts/mutate; not in CI: about an hour
+# Mutation testing of the security-critical modules (scripts/mutate; not in CI: over an hour
 # on two cores). One module: make mutate MODULE=accounts/lockout.py
 mutate: install-mutate
 	$(BIN)/python scripts/mutate $(MODULE)
