@@ -65,6 +65,11 @@ def test_the_teacher_whose_relation_ended_last_month(joost_network):
     last_month = today() - datetime.timedelta(days=30)
     assert set(access.may_see(p["tim"], p["joost"], day=last_month).granted) == {
         "identity", "network", "messages", "appointments"}  # what EXTERNAL had until then
+    # Joost's network of that day: Tim, not Ans and Pieter, whose paths start today
+    assert [path.person_id for path in access.paths_to_client(p["joost"], day=last_month)] \
+        == [p["tim"].pk]
+    assert {path.person_id for path in access.paths_to_client(p["joost"])} == {
+        p["ans"].pk, p["pieter"].pk}
 
 
 def test_the_client(joost_network):
@@ -230,3 +235,43 @@ def test_a_direct_path_carries_its_end_date(api_a, joost_network):
     services.save_relation(rel)
     body = api_a.get(f"/api/users/{p['ans'].pk}/network/").json()
     assert body["clients"][0]["path"]["end_date"] == (today() + 30 * DAY).isoformat()
+
+
+@pytest.mark.parametrize("direct, in_group", [("COUNSELOR_PLUS", "COUNSELOR"),
+                                              ("COUNSELOR", "COUNSELOR_PLUS")])
+def test_two_paths_to_the_client_give_the_most_of_both(joost_network, org_a, direct,
+                                                        in_group):
+    """A professional related to Joost directly and through Team Noord sees what the more
+    generous path gives, whichever of the two comes first: BSN and managing the network
+    come with COUNSELOR_PLUS, on either path."""
+    from omgeving.network.models import Group, GroupMember
+
+    p = joost_network
+    boss = make_person(org_a, "boss", Role.COUNSELOR_PLUS)
+    services.save_relation(Relation(organization=org_a, client=p["joost"], person=boss,
+                                    authorisation=direct))
+    services.save_membership(GroupMember(organization=org_a, group=Group.objects.get(
+        name="Team Noord"), user=boss, role=in_group))
+    result = access.may_see(boss, p["joost"])
+    assert set(result.granted) == CLIENT_AS_COUNSELOR | {"bsn"}
+    assert result.capabilities == ["manage_network"]
+    assert [r["viewer_path"]["via"] for r in result.reasons] == ["direct", "group"]
+
+
+@pytest.mark.parametrize("counselor_of", ["joost", "lisa"])
+def test_a_member_of_two_networks_shows_the_most_of_both(joost_network, org_a, counselor_of):
+    """Ans is a GUARDIAN of Joost and of Lisa; a coach is COUNSELOR of one of them and
+    EXTERNAL of the other. Ans sees a counselor's contact details, whichever of the two
+    networks comes first; through the EXTERNAL path alone she would see the name only."""
+    p = joost_network
+    services.save_relation(Relation(organization=org_a, client=p["lisa"], person=p["ans"],
+                                    authorisation=Role.GUARDIAN))
+    coach = make_person(org_a, "coach", Role.COUNSELOR)
+    for client in ("joost", "lisa"):
+        services.save_relation(Relation(
+            organization=org_a, client=p[client], person=coach,
+            authorisation=Role.COUNSELOR if client == counselor_of else Role.EXTERNAL))
+    assert sees({**p, "coach": coach}, "ans", "coach") == {"identity", "contact"}
+    reasons = access.may_see(p["ans"], coach).reasons
+    assert sorted(r["subject_path"]["authorisation"] for r in reasons) == [
+        "COUNSELOR", "EXTERNAL"]
