@@ -111,3 +111,30 @@ def test_an_address_guessing_many_usernames_gets_the_address_lock(org_a, setting
     [locked] = lockout.current_lockouts(org_a).filter(scope="address")
     assert locked.ip == "198.51.100.66" and locked.username == ""
     assert_locked(login(org_a, "someone-else", "wrong", ip="198.51.100.66"))
+
+
+def test_a_counter_another_login_created_a_moment_ago_is_counted_on(org_a, monkeypatch):
+    """Two failed logins of one username at once: both look for the counter, find none, and
+    both insert it. The database's unique key lets one insert through; the other must count
+    on the row just made (read again, locked), not fail and not lose the failure.
+
+    The interleaving is forced, not hoped for: the row is made first (the other login's
+    insert), and the lookup is made to miss it once (the moment before that insert)."""
+    from django.db.models.query import QuerySet
+
+    spec = lockout._key(org_a, "user", "api")
+    rule = lockout.rules()["user"]
+    lockout._count(dict(spec), rule)  # the other login's insert, committed
+    real_first, missed = QuerySet.first, []
+
+    def first_misses_once(queryset):
+        if not missed and queryset.model is LoginThrottle:
+            missed.append(True)
+            return None
+        return real_first(queryset)
+
+    monkeypatch.setattr(QuerySet, "first", first_misses_once)
+    throttle = lockout._count(dict(spec), rule)
+    assert missed == [True]  # the race was taken
+    assert throttle.key == spec["key"] and throttle.count == 2
+    assert LoginThrottle.objects.get(key=spec["key"]).count == 2
