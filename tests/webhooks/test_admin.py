@@ -44,6 +44,7 @@ def test_the_form_switches_one_off_and_on(admin_client, org_a):
     assert admin_client.post(url, {}).status_code == 302  # the box unticked: off
     webhook.refresh_from_db()
     assert not webhook.is_active and webhook.disabled_at is not None
+    assert webhook.disabled_reason == "Switched off by an administrator."
     assert admin_client.post(url, {"is_active": "on"}).status_code == 302
     webhook.refresh_from_db()
     assert webhook.is_active and webhook.disabled_reason == "" and webhook.disabled_at is None

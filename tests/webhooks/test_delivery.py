@@ -337,9 +337,11 @@ def test_redirects_are_not_followed(api, receiver, org_a):
 
 
 @pytest.mark.parametrize("change, reason", [
-    (lambda app: setattr(app, "is_active", False), "deactivated"),
+    (lambda app: setattr(app, "is_active", False), "The application was deactivated."),
     (lambda app: setattr(app, "grants", [g for g in app.grants if g != "webhooks"]),
-     "grant 'webhooks'"),
+     "The application no longer holds the grant 'webhooks'."),
+    (lambda app: setattr(app, "is_application", False),
+     "The user is no longer an Application user."),
 ])
 def test_an_application_that_may_no_longer_receive_is_switched_off(api, receiver, org_a,
                                                                    change, reason):
@@ -354,7 +356,7 @@ def test_an_application_that_may_no_longer_receive_is_switched_off(api, receiver
     app.save()
     assert delivery.run(hook["id"]) == 0 and receiver.received == []
     webhook = Webhook.objects.for_organization(org_a).get()
-    assert not webhook.is_active and reason in webhook.disabled_reason
+    assert not webhook.is_active and webhook.disabled_reason == reason
 
 
 def test_nothing_goes_out_while_the_organisation_is_switched_off(api, receiver, org_a):
