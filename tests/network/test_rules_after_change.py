@@ -81,6 +81,17 @@ def test_a_group_member_turned_guardian_is_refused(api_a, org_a, net):
     assert [e["field"] for e in response.json()["errors"]] == [f"group-members.{member.pk}"]
 
 
+def test_a_group_client_turned_guardian_is_refused_on_the_membership(api_a, org_a, net):
+    group = Group.objects.create(organization=org_a, name="Team")
+    entry = services.save_membership(GroupClient(organization=org_a, group=group,
+                                                 client=net["lisa"]))
+    response = _roles(api_a, net["lisa"], ["GUARDIAN"])
+    assert response.status_code == 409
+    assert [(e["field"], e["detail"]) for e in response.json()["errors"]] == [
+        (f"group-clients.{entry.pk}",
+         f"group-clients {entry.pk}: Only clients are a group's clients.")]
+
+
 def test_a_counselor_plus_demoted_with_a_counselor_plus_relation_is_refused(api_a, org_a, net):
     plus = make_person(org_a, "plus", Role.COUNSELOR_PLUS)
     relate(org_a, net["lisa"], plus, "COUNSELOR_PLUS")
