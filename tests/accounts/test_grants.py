@@ -44,10 +44,12 @@ def test_bsn_absent_without_the_grant(org_a):
     body = client.get(f"/api/users/{person.pk}/").json()
     assert "bsn" not in body and body["username"] == "joost"
     response = client.patch(f"/api/users/{person.pk}/", {"bsn": "123456782"}, format="json")
-    assert response.status_code == 403 and "'bsn'" in response.json()["detail"]
+    assert response.status_code == 403
+    assert (response.json()["code"], response.json()["detail"]) == (
+        "missing_grant", "This application lacks the grant 'bsn' needed to write 'bsn'.")
     response = client.post("/api/users/", {"username": "x", "roles": ["CLIENT"],
                                             "bsn": "123456782"}, format="json")
-    assert response.status_code == 403
+    assert response.status_code == 403 and response.json()["code"] == "missing_grant"
     person.refresh_from_db()
     assert person.bsn == BSN
     # A write without the field leaves the stored BSN alone.

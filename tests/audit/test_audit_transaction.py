@@ -131,3 +131,26 @@ def test_admin_views_of_a_person_are_logged(org_a):
     [entry] = AccessLogEntry.objects.filter(subject=joost)
     assert (entry.actor, entry.resource, entry.action) == (admin, "admin:users", "read")
     assert entry.sensitive_fields == ["bsn"]
+
+
+def test_a_write_refused_after_its_change_leaves_nothing_but_the_count(api_a, monkeypatch):
+    """A refusal that comes after the service wrote (here: the answer cannot be made, an
+    APIException injected into the serializer) rolls the whole write back; the log holds no
+    row for a person who does not exist, and the refusal is counted."""
+    from rest_framework.exceptions import PermissionDenied
+
+    from omgeving.accounts.api.serializers import UserSerializer
+    from omgeving.audit.models import AccessRefusal
+
+    def refuse(self, instance):
+        raise PermissionDenied("injected: refused after the write")
+
+    monkeypatch.setattr(UserSerializer, "to_representation", refuse)
+    logged = AccessLogEntry.objects.count()
+    response = api_a.post("/api/users/", {"username": "joost", "roles": ["CLIENT"]},
+                          format="json")
+    assert response.status_code == 403
+    assert not User.objects.filter(username="joost").exists()
+    assert AccessLogEntry.objects.count() == logged
+    refusal = AccessRefusal.objects.get(resource="users")
+    assert (refusal.action, refusal.status, refusal.count) == ("create", 403, 1)

@@ -44,7 +44,8 @@ def test_a_deleted_object_is_a_tombstone(api_a, org_a, path, resource, body, fea
     for answer in (api_a.get(detail), api_a.patch(detail, {}, format="json"),
                    api_a.delete(detail)):
         assert answer.status_code == 410, answer.content
-        assert answer.json()["code"] == "deleted"
+        assert (answer.json()["code"], answer.json()["detail"]) == (
+            "deleted", "This object was deleted.")
     assert api_a.get(path).json()["results"] == []
     listed = api_a.get(path, {"include_deleted": "true"}).json()["results"]
     assert [o["id"] for o in listed] == [obj["id"]] and listed[0]["deleted_at"]
@@ -139,3 +140,16 @@ def test_the_admin_deletes_as_the_api_does(org_a, api_a):
     assert api_a.get(f"/api/groups/{group.pk}/").status_code == 410
     assert _feed(api_a, "families")[-1][1] == "deleted"
     assert admin.get(f"/admin/network/group/{group.pk}/change/").status_code == 302  # gone
+
+
+def test_another_organisations_tombstone_is_not_found(api_a, org_b, app_b):
+    from omgeving.tokens.services import issue_token
+
+    from ..helpers import client_for
+
+    api_b = client_for(org_b, issue_token(app_b).token)
+    group = _created(api_a, "/api/groups/", {"name": "Team"})
+    assert api_a.delete(f"/api/groups/{group['id']}/").status_code == 204
+    assert api_b.get(f"/api/groups/{group['id']}/").status_code == 404  # not 410: not theirs
+    assert api_b.get("/api/groups/", {"include_deleted": "true"}).json()["results"] == []
+    assert api_a.get("/api/groups/999999/").status_code == 404  # never existed
