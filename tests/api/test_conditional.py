@@ -23,6 +23,7 @@ def test_etag_and_304(api_a, org_a):
     joost = make_person(org_a, "joost")
     response = api_a.get(f"/api/users/{joost.pk}/")
     assert response.status_code == 200 and response["ETag"] == '"1"'
+    assert "Location" not in response  # only a 201 names an address
     again = api_a.get(f"/api/users/{joost.pk}/", HTTP_IF_NONE_MATCH='"1"')
     assert again.status_code == 304 and again.content == b"" and again["ETag"] == '"1"'
     # Not sent again, but read all the same: in the access log.
@@ -88,3 +89,37 @@ def test_every_object_shows_its_version_in_lists_too(api_a, org_a):
                                                authorisation=Role.GUARDIAN))
     [row] = api_a.get("/api/relations/").json()["results"]
     assert row["id"] == relation.pk and row["version"] == relation.version == 1
+
+
+@pytest.mark.parametrize("header, not_modified", [
+    ('W/"1"', True),  # a weak validator names the same version
+    ('"7", "1"', True),  # a list
+    ('"7","1"', True),  # a list without spaces
+    ("*", True),
+    ('"7"', False),
+    ('w/"1"', False),  # the prefix is W/, in capitals (RFC 9110)
+    ('"1"W/', False),
+])
+def test_if_none_match_reads_validators_as_http_writes_them(api_a, org_a, header,
+                                                            not_modified):
+    joost = make_person(org_a, "joost")
+    answer = api_a.get(f"/api/users/{joost.pk}/", HTTP_IF_NONE_MATCH=header)
+    assert answer.status_code == (304 if not_modified else 200)
+
+
+def test_if_match_star_is_any_version_and_a_list_names_several(api_a, org_a):
+    joost = make_person(org_a, "joost")
+    path = f"/api/users/{joost.pk}/"
+    assert api_a.patch(path, {"first_name": "A"}, format="json",
+                       HTTP_IF_MATCH="*").status_code == 200
+    assert api_a.patch(path, {"first_name": "B"}, format="json",
+                       HTTP_IF_MATCH='"1","2"').status_code == 200
+    assert api_a.patch(path, {"first_name": "C"}, format="json",
+                       HTTP_IF_MATCH='"1","2"').status_code == 412  # now at 3
+    assert User.objects.get(pk=joost.pk).first_name == "B"
+
+
+def test_a_list_has_no_etag_and_is_never_304(api_a, org_a):
+    make_person(org_a, "joost")
+    answer = api_a.get("/api/users/", HTTP_IF_NONE_MATCH="*")
+    assert answer.status_code == 200 and "ETag" not in answer and "Location" not in answer
