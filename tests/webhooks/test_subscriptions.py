@@ -192,9 +192,15 @@ def test_a_change_that_keeps_the_state_keeps_the_reason_and_the_retry(org_a, app
     assert Webhook.objects.get(pk=off.pk).disabled_reason == "Receiver gone."
 
 
+def _describe(hook):
+    hook.description = "ECD Noord"
+    return services.save_webhook(hook)
+
+
 @pytest.mark.parametrize("write", [
     lambda hook: services.set_active(hook, False),
     lambda hook: services.rotate_secret(hook),
+    _describe,
 ])
 def test_a_switch_or_a_rotation_leaves_the_workers_position_alone(org_a, app, write):
     """Read before the worker moved on; written after: only its own fields are written."""
@@ -221,3 +227,17 @@ def test_a_second_wake_up_is_not_queued_while_the_first_waits(org_a, app):
     assert queued(hook) == 1
     assert services.wake(hook.pk, force=True) is True  # the sweep's and a retry's
     assert queued(hook) == 2
+
+
+def test_the_subscriber_switches_off_and_on_through_the_same_save(
+        org_a, app, django_capture_on_commit_callbacks):
+    """The API's PATCH of `is_active`: off says the subscriber did it, on wakes the worker."""
+    hook = subscribe(org_a, app)
+    hook.is_active = False
+    services.save_webhook(hook, app)
+    saved = Webhook.objects.get(pk=hook.pk)
+    assert (saved.is_active, saved.disabled_reason) == (False, "Switched off by the subscriber.")
+    saved.is_active = True
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_webhook(saved, app)
+    assert Webhook.objects.get(pk=hook.pk).is_active and queued(hook) == 1
