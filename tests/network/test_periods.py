@@ -126,3 +126,13 @@ def test_deleting_a_relation_that_ended_yesterday_changes_nothing(org_a, pair):
     services.end_or_remove(Relation.objects.get(pk=rel.pk))
     saved = Relation.objects.get(pk=rel.pk)
     assert (saved.end_date, saved.modified) == (today() - DAY, modified)
+
+
+def test_ending_writes_the_end_date_only(org_a, pair):
+    """Ending a relation read before another writer changed it keeps that writer's change."""
+    rel = relation(org_a, *pair, start_date=today() - 9 * DAY)
+    stale = Relation.objects.get(pk=rel.pk)
+    Relation.objects.filter(pk=rel.pk).update(external_id="ecd-7")
+    services.end_or_remove(stale)
+    saved = Relation.objects.get(pk=rel.pk)
+    assert (saved.end_date, saved.external_id) == (today() - DAY, "ecd-7")
