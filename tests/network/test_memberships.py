@@ -102,3 +102,15 @@ def test_names_and_external_ids_are_taken_once_per_organisation(org_a, org_b, mo
         assert refusal(exc)[:2] == (field, f"{field}_taken")
     save(model(organization=org_b, name="Noord", external_id="ecd-1"))  # another organisation
     assert model.objects.count() == 2
+
+
+def test_an_unknown_authorisation_from_an_application_is_a_field_error(org_a):
+    """Below the API's own validation: the service answers an authorisation it does not know
+    with a refusal on the field, not a crash in the BSN-grant check."""
+    with pytest.raises(ValidationError) as exc:
+        services.save_relation(Relation(
+            organization=org_a, client=make_person(org_a, "joost"),
+            person=make_person(org_a, "ans", Role.GUARDIAN), authorisation="OWNER"),
+            actor=make_app(org_a, "ecd"))
+    assert refusal(exc)[:2] == ("authorisation", "invalid_choice")
+    assert not Relation.objects.exists()
