@@ -275,3 +275,30 @@ def test_a_member_of_two_networks_shows_the_most_of_both(joost_network, org_a, c
     reasons = access.may_see(p["ans"], coach).reasons
     assert sorted(r["subject_path"]["authorisation"] for r in reasons) == [
         "COUNSELOR", "EXTERNAL"]
+
+
+def test_group_paths_count_on_the_day_asked(joost_network, org_a):
+    """Karin was a member of Team Zuid from 60 to 20 days ago; Sam is its client and his
+    mother relates to him throughout. Asked for 30 days ago, Karin saw Sam and his mother saw
+    Karin; asked for today, neither. The group's paths are taken on the day asked, on both
+    sides of a path."""
+    from omgeving.network.models import Group, GroupClient, GroupMember
+
+    day = datetime.timedelta(days=1)
+    karin = make_person(org_a, "karin", Role.COUNSELOR)
+    sam = make_person(org_a, "sam", Role.CLIENT)
+    mother = make_person(org_a, "mother", Role.GUARDIAN)
+    zuid = services.save_group(Group(organization=org_a, name="Team Zuid"))
+    services.save_membership(GroupMember(organization=org_a, group=zuid, user=karin,
+                                         start_date=today() - 60 * day,
+                                         end_date=today() - 20 * day))
+    services.save_membership(GroupClient(organization=org_a, group=zuid, client=sam,
+                                         start_date=today() - 60 * day))
+    services.save_relation(Relation(organization=org_a, client=sam, person=mother,
+                                    authorisation=Role.GUARDIAN,
+                                    start_date=today() - 60 * day))
+    then = today() - 30 * day
+    assert set(access.may_see(karin, sam, day=then).granted) == CLIENT_AS_COUNSELOR
+    assert set(access.may_see(mother, karin, day=then).granted) == {"identity", "contact"}
+    assert access.may_see(karin, sam).granted == []
+    assert access.may_see(mother, karin).granted == []
