@@ -278,7 +278,7 @@ def test_a_member_of_two_networks_shows_the_most_of_both(joost_network, org_a, c
 
 
 def test_group_paths_count_on_the_day_asked(joost_network, org_a):
-    """Karin was a member of Team Zuid from 60 to 20 days ago; Sam is its client and his
+    """Karin was a member of Team Zuid from 60 to 20 days ago, and Sam its client; his
     mother relates to him throughout. Asked for 30 days ago, Karin saw Sam and his mother saw
     Karin; asked for today, neither. The group's paths are taken on the day asked, on both
     sides of a path."""
@@ -293,7 +293,8 @@ def test_group_paths_count_on_the_day_asked(joost_network, org_a):
                                          start_date=today() - 60 * day,
                                          end_date=today() - 20 * day))
     services.save_membership(GroupClient(organization=org_a, group=zuid, client=sam,
-                                         start_date=today() - 60 * day))
+                                         start_date=today() - 60 * day,
+                                         end_date=today() - 20 * day))
     services.save_relation(Relation(organization=org_a, client=sam, person=mother,
                                     authorisation=Role.GUARDIAN,
                                     start_date=today() - 60 * day))
