@@ -143,7 +143,7 @@ def test_a_write_refused_after_its_change_leaves_nothing_but_the_count(api_a, mo
     from omgeving.audit.models import AccessRefusal
 
     def refuse(self, instance):
-        raise PermissionDenied("injected: refused after the write")
+        raise PermissionDenied("injected: refused after the write", code="missing_grant")
 
     monkeypatch.setattr(UserSerializer, "to_representation", refuse)
     logged = AccessLogEntry.objects.count()
