@@ -197,3 +197,19 @@ def test_admin_shows_the_log_read_only(api_a, org_a, joost):
 def test_access_log_filters_are_bounded(api_a, query):
     response = api_a.get(f"/api/access-log/?{query}")
     assert response.status_code == 400, response.content
+
+
+@pytest.mark.parametrize("update_first", [True, False])
+def test_a_bulk_request_logs_each_person_as_what_was_done_to_them(api_a, org_a, update_first):
+    """One bulk request that updates one person and creates two: each row says which, in
+    whichever order the items come."""
+    make_person(org_a, "joost", external_id="e-joost")
+    update = {"external_id": "e-joost", "username": "joost", "roles": ["CLIENT"],
+              "first_name": "Joost"}
+    creates = [{"external_id": f"e-{n}", "username": n, "roles": ["CLIENT"]}
+               for n in ("lisa", "sam")]
+    items = [update, *creates] if update_first else [*creates, update]
+    answer = api_a.post("/api/users/bulk/", {"items": items}, format="json")
+    assert answer.status_code == 200, answer.content
+    logged = {r.subject.username: r.action for r in rows() if r.subject_id}
+    assert logged == {"joost": "update", "lisa": "create", "sam": "create"}
