@@ -213,3 +213,11 @@ def test_a_bulk_request_logs_each_person_as_what_was_done_to_them(api_a, org_a, 
     assert answer.status_code == 200, answer.content
     logged = {r.subject.username: r.action for r in rows() if r.subject_id}
     assert logged == {"joost": "update", "lisa": "create", "sam": "create"}
+
+
+def test_a_bulk_request_that_only_updates_logs_only_its_people(api_a, org_a):
+    make_person(org_a, "joost", external_id="e-joost")
+    item = {"external_id": "e-joost", "username": "joost", "roles": ["CLIENT"],
+            "first_name": "Joost"}
+    assert api_a.post("/api/users/bulk/", {"items": [item]}, format="json").status_code == 200
+    assert [(r.subject.username, r.action) for r in rows()] == [("joost", "update")]
