@@ -58,3 +58,12 @@ def _add_totp_device(user):
     from omgeving.accounts.otp import add_totp_device
 
     return add_totp_device(user)
+
+
+def refusal(exc) -> tuple:
+    """A rule's refusal as the API shows it: (field or None, code, message)."""
+    error = exc.value
+    if hasattr(error, "error_dict"):
+        [(field, [detail])] = error.error_dict.items()
+        return field, detail.code, detail.message
+    return None, error.code, error.message

@@ -15,8 +15,8 @@ from omgeving.errors import ConflictError, NotAllowedError
 from omgeving.network import services
 from omgeving.network.models import Group, GroupMember, Relation, RelationType
 
-from ..helpers import make_app, make_person
-from .test_network import refusal, relation
+from ..helpers import make_app, make_person, refusal
+from .test_network import relation
 
 pytestmark = pytest.mark.django_db
 

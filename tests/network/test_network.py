@@ -12,7 +12,7 @@ from omgeving.errors import ConflictError
 from omgeving.network import services
 from omgeving.network.models import Group, GroupClient, GroupMember, Relation, today
 
-from ..helpers import make_app, make_person
+from ..helpers import make_app, make_person, refusal
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -44,15 +44,6 @@ def people(org_a):
 def test_a_relation(org_a, people):
     rel = relation(org_a, people["joost"], people["ans"])
     assert rel.active_on() and rel.start_date == today()
-
-
-def refusal(exc) -> tuple:
-    """A rule's refusal as the API shows it: (field or None, code, message)."""
-    error = exc.value
-    if hasattr(error, "error_dict"):
-        [(field, [detail])] = error.error_dict.items()
-        return field, detail.code, detail.message
-    return None, error.code, error.message
 
 
 NOT_IN_NETWORK = "Application users and administrators are never part of a care network."

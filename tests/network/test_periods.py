@@ -17,8 +17,8 @@ from omgeving.errors import NotAllowedError
 from omgeving.network import services
 from omgeving.network.models import Relation, today
 
-from ..helpers import make_app, make_person
-from .test_network import refusal, relation
+from ..helpers import make_app, make_person, refusal
+from .test_network import relation
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)

@@ -21,7 +21,7 @@ from omgeving.errors import ConflictError
 from omgeving.webhooks import services
 from omgeving.webhooks.models import Webhook, WebhookDelivery
 
-from ..helpers import make_app
+from ..helpers import make_app, refusal
 
 pytestmark = pytest.mark.django_db
 ONE_EVENT = "Name at least one event, e.g. `users.*`."
@@ -41,11 +41,6 @@ def subscribe(org, app, events=("users.*",), **fields) -> Webhook:
     return services.save_webhook(Webhook(organization=org, url="http://127.0.0.1:9/hook",
                                          events=events if isinstance(events, str)
                                          else list(events), **fields), app)
-
-
-def refusal(exc) -> tuple:
-    [(field, [detail])] = exc.value.error_dict.items()
-    return field, detail.code, detail.message
 
 
 def unknown(event) -> str:
